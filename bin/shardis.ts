@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/*
+ * The one executable: `shardis <server|proxy|dashboard|admin|demo> ...`.
+ */
+import { serverMain } from '../server/main.js';
+
+const USAGE = `Usage: shardis <command> [options]
+
+Commands:
+  server [redis.conf] [--name value ...]   run a Redis-compatible engine (like redis-server)
+  demo                                     run a local cluster (until the dashboard exists: one server on 6379)
+`;
+
+const [sub, ...rest] = process.argv.slice(2);
+switch (sub) {
+  case 'server':
+    await serverMain(rest);
+    break;
+  case 'demo':
+    process.stdout.write('Shardis demo: one engine on 127.0.0.1:6379 (connect with: redis-cli -p 6379)\n');
+    await serverMain(['--port', '6379', '--bind', '127.0.0.1']);
+    break;
+  case '-h':
+  case '--help':
+  case 'help':
+  case undefined:
+    process.stdout.write(USAGE);
+    break;
+  default:
+    process.stderr.write(`shardis: unknown command '${sub}'\n${USAGE}`);
+    process.exit(1);
+}

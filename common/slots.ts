@@ -1,0 +1,38 @@
+/*
+ * The slot function shared by proxy, engine and dashboard:
+ * slot = crc32(hashKey) & 1023, CRC-32/IEEE. The hash key is the part between
+ * the first '{' and the first '}' after it when that part is non-empty, else
+ * the whole key (Redis Cluster's rule; Codis hashes an empty tag to slot 0,
+ * which makes a hot spot, so we deliberately differ).
+ */
+export const SLOT_COUNT = 1024;
+
+const TABLE = new Int32Array(256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  TABLE[n] = c;
+}
+
+/** CRC-32/IEEE of buf[start, end). A table walk: faster than zlib.crc32 for short keys. */
+export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
+  let c = -1;
+  for (let i = start; i < end; i++) c = TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/** [start, end) of the bytes that decide the key's slot. */
+export function hashTagRange(key: Uint8Array): [number, number] {
+  const open = key.indexOf(123);
+  if (open >= 0) {
+    const close = key.indexOf(125, open + 1);
+    if (close > open + 1) return [open + 1, close];
+  }
+  return [0, key.length];
+}
+
+export function slotOf(key: Uint8Array | string): number {
+  const k = typeof key === 'string' ? Buffer.from(key) : key;
+  const [s, e] = hashTagRange(k);
+  return crc32(k, s, e) & (SLOT_COUNT - 1);
+}

@@ -1,0 +1,4 @@
+/* The hyperloglog commands. */
+import type { Handler } from './index.js';
+
+export const hyperloglogHandlers: Record<string, Handler> = {};

@@ -1,0 +1,4 @@
+/* The zset commands. */
+import type { Handler } from './index.js';
+
+export const zsetHandlers: Record<string, Handler> = {};

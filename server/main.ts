@@ -1,0 +1,83 @@
+/*
+ * `shardis server [config-file] [--name value ...]`: starts the engine like
+ * redis-server: the file's directives, then the command line's, override the
+ * defaults; a bad directive stops start-up with a message naming the line.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Config, ConfigError } from './config.js';
+import { Server } from './server.js';
+import { listen, type Listening } from './network.js';
+import { installBlocking } from './blocking.js';
+import { startCron } from './cron.js';
+
+/** Splits `--name v1 v2 --other v` into directives, as redis-server does. */
+export function parseArgPairs(args: string[]): [string, string[]][] {
+  const out: [string, string[]][] = [];
+  for (const a of args) {
+    if (a.startsWith('--')) out.push([a.slice(2).toLowerCase(), []]);
+    else if (out.length > 0) out[out.length - 1]![1].push(a);
+    else throw new ConfigError(`Invalid argument '${a}'`);
+  }
+  return out;
+}
+
+export interface Engine {
+  server: Server;
+  listening: Listening;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Creates and starts an engine; used by the CLI and by in-process tests. */
+export async function startEngine(args: string[]): Promise<Engine> {
+  const config = new Config();
+  let text = '';
+  let source = '';
+  if (args.length > 0 && !args[0]!.startsWith('--')) {
+    source = resolve(args[0]!);
+    text = args[0] === '-' ? readFileSync(0, 'utf8') : readFileSync(source, 'utf8');
+    config.file = args[0] === '-' ? null : source;
+    args = args.slice(1);
+  }
+  config.load(text, source, parseArgPairs(args));
+  if (config.get('dir') !== '') process.chdir(config.get('dir'));
+  const server = new Server(config);
+  installBlocking(server);
+  const listening = await listen(server);
+  const stopCron = startCron(server);
+  server.log.notice(`Running mode=standalone, port=${listening.port}.`);
+  server.log.notice('Ready to accept connections tcp');
+  const engine: Engine = {
+    server, listening, port: listening.port,
+    stop: async () => {
+      stopCron();
+      for (const c of server.clients.values()) c.conn?.close();
+      await listening.close();
+    },
+  };
+  return engine;
+}
+
+export async function serverMain(args: string[]): Promise<void> {
+  let engine: Engine;
+  try {
+    engine = await startEngine(args);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(e.message + '\n');
+      process.exit(1);
+    }
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  engine.server.shutdownHook = (code) => {
+    void engine.stop().finally(() => process.exit(code));
+  };
+  const onSignal = (sig: string) => {
+    engine.server.log.warning(`Received ${sig} scheduling shutdown...`);
+    engine.server.shutdownHook?.(0);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}

@@ -1,0 +1,297 @@
+/*
+ * The engine's shared state: databases, clients, configuration, statistics,
+ * pub/sub and WATCH registries, keyspace notifications and the propagation
+ * hook used by persistence and replication. Network I/O lives in network.ts,
+ * the command pipeline in dispatch.ts.
+ */
+import { Config, NOTIFY, parseNotifyFlags } from './config.js';
+import { Db } from './db/keyspace.js';
+import type { Client } from './client.js';
+import { COMMANDS, type CommandInfo } from '../common/commands/index.js';
+import { formatMonitorLine } from './monitor-format.js';
+import type { RedisObject } from './types/object.js';
+import { Logger } from './log.js';
+
+export interface CommandStat {
+  calls: number;
+  usec: number;
+  rejected: number;
+  failed: number;
+}
+
+export interface SlowlogEntry {
+  id: number;
+  time: number;
+  durationUs: number;
+  argv: Buffer[];
+  addr: string;
+  name: string;
+}
+
+export type PropagateFn = (dbIndex: number, argv: Buffer[]) => void;
+/** A check before a command runs (OOM, read-only replica, MISCONF...): an error text, or null to pass. */
+export type Guard = (c: Client, cmd: CommandInfo, argv: Buffer[]) => string | null;
+
+export class Server {
+  readonly config: Config;
+  dbs: Db[] = [];
+  readonly clients = new Map<number, Client>();
+  nextClientId = 1;
+  readonly log: Logger;
+  readonly startTime = Date.now();
+  readonly runId: string;
+
+  /** Time of the command being run (ms): one value per command, as Redis caches mstime. */
+  cmdTime = Date.now();
+  loading = false;
+  isReplica = false;
+  /** Writes since the last save. */
+  dirty = 0;
+  lastSave = Math.floor(Date.now() / 1000);
+
+  readonly stats = {
+    totalConnections: 0, totalCommands: 0, rejectedConnections: 0, expiredKeys: 0, expiredStalePerc: 0,
+    expiredTimeCapReached: 0, evictedKeys: 0, evictedClients: 0, keyspaceHits: 0, keyspaceMisses: 0,
+    pubsubChannels: 0, netInputBytes: 0, netOutputBytes: 0, totalErrorReplies: 0, unexpectedErrorReplies: 0,
+    totalReadsProcessed: 0, totalWritesProcessed: 0, ioThreadedReads: 0, ioThreadedWrites: 0,
+    totalEvictionExceededTime: 0, syncFull: 0, syncPartialOk: 0, syncPartialErr: 0, totalForks: 0,
+    dumpPayloadSanitizations: 0, trackingTotalKeys: 0, clientQueryBufferLimitDisconnections: 0,
+    clientOutputBufferLimitDisconnections: 0, pausedTime: 0,
+  };
+  readonly commandStats = new Map<string, CommandStat>();
+  readonly errorStats = new Map<string, number>();
+  slowlog: SlowlogEntry[] = [];
+  slowlogNextId = 0;
+  readonly latencyEvents = new Map<string, { samples: [number, number][]; max: number }>();
+  readonly monitors = new Set<Client>();
+
+  // Pub/Sub registries: channel or pattern → subscribed clients in subscription order.
+  readonly channels = new Map<string, Set<Client>>();
+  readonly patterns = new Map<string, Set<Client>>();
+  readonly shardChannels = new Map<string, Set<Client>>();
+
+  /** WATCHed keys per db index: key → clients. */
+  readonly watchedKeys: Map<string, Set<Client>>[] = [];
+
+  /** Keys that received a push while clients are blocked on them (db index → keys). */
+  readonly readyKeys = new Map<number, Set<string>>();
+  /** Clients blocked on a key, FIFO, per db index. */
+  readonly blockingKeys: Map<string, Client[]>[] = [];
+  blockedClients = 0;
+
+  /** CLIENT PAUSE state. */
+  pause: { mode: 'write' | 'all'; until: number; timer: NodeJS.Timeout | null } | null = null;
+  readonly pausedClients: Client[] = [];
+
+  readonly propagateHooks: PropagateFn[] = [];
+  readonly guards: Guard[] = [];
+  /** Command lookup with rename-command applied; null when nothing is renamed (the fast path). */
+  renamed: Map<string, CommandInfo> | null = null;
+  /** Called for every notification-enabled event; used by tests and replication. */
+  notifyFlags = 0;
+  private readonly flushQueue = new Set<Client>();
+  private flushScheduled = false;
+  /** Handlers of periodic work, run every 1000/hz ms. */
+  readonly cronHooks: (() => void)[] = [];
+  cronLoops = 0;
+  shuttingDown = false;
+  /** Set by network.ts; stops listeners and exits. */
+  shutdownHook: ((code: number) => void) | null = null;
+
+  constructor(config: Config) {
+    this.config = config;
+    this.log = new Logger(config);
+    this.runId = randomHex(40);
+    const n = config.num('databases');
+    for (let i = 0; i < n; i++) {
+      this.dbs.push(new Db(i, this));
+      this.watchedKeys.push(new Map());
+      this.blockingKeys.push(new Map());
+    }
+    this.applyConfig();
+    if (config.renames.length > 0) {
+      this.renamed = new Map(COMMANDS);
+      for (const [from, to] of config.renames) {
+        const cmd = this.renamed.get(from);
+        if (cmd === undefined) throw new Error(`No such command in rename-command: ${from}`);
+        this.renamed.delete(from);
+        if (to !== '') this.renamed.set(to.toLowerCase(), cmd);
+      }
+    }
+  }
+
+  /** SLOWLOG: records a command slower than slowlog-log-slower-than (µs). */
+  slowlogPush(c: Client, argv: Buffer[], us: number): void {
+    const threshold = this.config.num('slowlog-log-slower-than');
+    if (threshold < 0 || us < threshold) return;
+    const max = this.config.num('slowlog-max-len');
+    this.slowlog.unshift({
+      id: this.slowlogNextId++, time: Math.floor(Date.now() / 1000), durationUs: us,
+      argv: argv.map((a) => Buffer.from(a)), addr: c.conn?.addr ?? '', name: c.name,
+    });
+    if (this.slowlog.length > max) this.slowlog.length = max;
+  }
+
+  /** Sends a command, as MONITOR shows it, to every monitoring client. */
+  feedMonitors(c: Client, argv: Buffer[]): void {
+    const line = formatMonitorLine(c, argv);
+    for (const m of this.monitors) {
+      m.reply.simple(line);
+      m.wake();
+    }
+  }
+
+  /** Re-reads configuration values that are cached for speed. */
+  applyConfig(): void {
+    this.notifyFlags = parseNotifyFlags(this.config.get('notify-keyspace-events')) ?? 0;
+  }
+
+  authRequired(): boolean {
+    return this.config.get('requirepass') !== '';
+  }
+
+  // ---------------------------------------------------------------- output
+
+  /** Schedules a flush of a client's replies after the current batch of work. */
+  queueFlush(c: Client): void {
+    if (c.conn === null) return;
+    this.flushQueue.add(c);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flushAll());
+    }
+  }
+
+  flushAll(): void {
+    this.flushScheduled = false;
+    for (const c of this.flushQueue) c.conn?.flush();
+    this.flushQueue.clear();
+  }
+
+  // ---------------------------------------------------------------- stats
+
+  /** Counts an error reply by its code (the first word), as INFO errorstats shows. */
+  countError(msg: string): void {
+    this.stats.totalErrorReplies++;
+    const sp = msg.indexOf(' ');
+    const code = sp > 0 ? msg.slice(0, sp) : msg;
+    this.errorStats.set(code, (this.errorStats.get(code) ?? 0) + 1);
+  }
+
+  commandStat(name: string): CommandStat {
+    let s = this.commandStats.get(name);
+    if (s === undefined) {
+      s = { calls: 0, usec: 0, rejected: 0, failed: 0 };
+      this.commandStats.set(name, s);
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------- LRU / LFU
+
+  /** The LRU clock: seconds, 24 bits, like Redis's LRU_CLOCK. */
+  lruClock(): number {
+    return Math.floor(this.cmdTime / 1000) & 0xffffff;
+  }
+
+  /** Updates an object's access time (or LFU counter) on access. */
+  touchObject(o: RedisObject): void {
+    this.objectTouchHook(o);
+  }
+
+  /** Set by the eviction module according to maxmemory-policy. */
+  objectTouchHook: (o: RedisObject) => void = (o) => {
+    o.lru = this.lruClock();
+  };
+
+  // ---------------------------------------------------------------- WATCH
+
+  watchKey(c: Client, db: Db, key: string): void {
+    const m = this.watchedKeys[db.id]!;
+    let set = m.get(key);
+    if (set === undefined) {
+      set = new Set();
+      m.set(key, set);
+    }
+    if (set.has(c)) return;
+    set.add(c);
+    c.watched.push({ db, key });
+  }
+
+  unwatchKey(c: Client, db: Db, key: string): void {
+    const m = this.watchedKeys[db.id]!;
+    const set = m.get(key);
+    if (set === undefined) return;
+    set.delete(c);
+    if (set.size === 0) m.delete(key);
+  }
+
+  /** signalModifiedKey: a write to the key fails every transaction watching it. */
+  touchWatched(db: Db, key: string): void {
+    const set = this.watchedKeys[db.id]!.get(key);
+    if (set !== undefined) for (const c of set) c.dirtyCas = true;
+  }
+
+  /** Every watcher of any key in the db is failed (FLUSHDB, SWAPDB). */
+  touchAllWatched(db: Db, onlyExisting = false): void {
+    for (const [key, set] of this.watchedKeys[db.id]!) {
+      if (onlyExisting && !db.dict.has(key)) continue;
+      for (const c of set) c.dirtyCas = true;
+    }
+  }
+
+  // ---------------------------------------------------------------- notifications
+
+  /**
+   * notifyKeyspaceEvent: `type` is the event class letter (g $ l s h z x e t m d n).
+   * Publishes __keyspace@<db>__:<key> and/or __keyevent@<db>__:<event>.
+   */
+  notify(type: keyof typeof NOTIFY, event: string, key: string, dbIndex: number): void {
+    const flags = this.notifyFlags;
+    if (flags === 0 || (flags & NOTIFY[type]) === 0) return;
+    if (flags & NOTIFY.K) this.publish(Buffer.from(`__keyspace@${dbIndex}__:${key}`, 'latin1'), Buffer.from(event));
+    if (flags & NOTIFY.E) this.publish(Buffer.from(`__keyevent@${dbIndex}__:${event}`, 'latin1'), Buffer.from(key, 'latin1'));
+  }
+
+  /** Set by the pub/sub module: delivers a message, returns the receiver count. */
+  publish: (channel: Buffer, message: Buffer) => number = () => 0;
+
+  // ---------------------------------------------------------------- propagation
+
+  /** Sends a write to AOF and replicas. */
+  propagate(dbIndex: number, argv: Buffer[]): void {
+    for (const h of this.propagateHooks) h(dbIndex, argv);
+  }
+
+  /** Propagates the deletion of an expired or evicted key as DEL (UNLINK when lazyfree). */
+  propagateDel(dbIndex: number, key: string): void {
+    if (this.propagateHooks.length === 0) return;
+    const lazy = this.config.bool('lazyfree-lazy-expire');
+    this.propagate(dbIndex, [Buffer.from(lazy ? 'UNLINK' : 'DEL'), Buffer.from(key, 'latin1')]);
+  }
+
+  // ---------------------------------------------------------------- blocking
+
+  /** A key got elements: blocked clients waiting on it are served after the current command. */
+  signalKeyAsReady(db: Db, key: string): void {
+    const waiting = this.blockingKeys[db.id]!.get(key);
+    if (waiting === undefined || waiting.length === 0) return;
+    let set = this.readyKeys.get(db.id);
+    if (set === undefined) {
+      set = new Set();
+      this.readyKeys.set(db.id, set);
+    }
+    set.add(key);
+  }
+
+  /** Set by the blocking module: serves clients blocked on ready keys. */
+  handleReadyKeys: () => void = () => {
+    this.readyKeys.clear();
+  };
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return s.slice(0, n);
+}
