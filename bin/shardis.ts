@@ -3,11 +3,13 @@
  * The one executable: `shardis <server|proxy|dashboard|admin|demo> ...`.
  */
 import { serverMain } from '../server/main.js';
+import { proxyMain } from '../proxy/main.js';
 
 const USAGE = `Usage: shardis <command> [options]
 
 Commands:
   server [redis.conf] [--name value ...]   run a Redis-compatible engine (like redis-server)
+  proxy --slots slots.json [--listen h:p]  run a slot-routing proxy in front of server groups
   demo                                     run a local cluster (until the dashboard exists: one server on 6379)
 `;
 
@@ -15,6 +17,9 @@ const [sub, ...rest] = process.argv.slice(2);
 switch (sub) {
   case 'server':
     await serverMain(rest);
+    break;
+  case 'proxy':
+    await proxyMain(rest);
     break;
   case 'demo':
     process.stdout.write('Shardis demo: one engine on 127.0.0.1:6379 (connect with: redis-cli -p 6379)\n');

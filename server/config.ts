@@ -244,9 +244,26 @@ export function fatal(lineNo: number, line: string, msg: string, source = ''): C
   );
 }
 
+/** A Map that tells listeners about every change, so hot-path copies of values stay current. */
+class ObservedMap extends Map<string, string> {
+  readonly listeners: ((name: string, value: string) => void)[] = [];
+  override set(name: string, value: string): this {
+    super.set(name, value);
+    // The constructor of Map calls set() before listeners exist.
+    if (this.listeners !== undefined) for (const l of this.listeners) l(name, value);
+    return this;
+  }
+}
+
 /** The live configuration: current values by canonical name. */
 export class Config {
-  readonly values = new Map<string, string>();
+  /** Current values; every set() is seen by `onChange` listeners. */
+  readonly values = new ObservedMap();
+
+  /** Calls fn(name, value) after every change of a value (CONFIG SET, start-up). */
+  onChange(fn: (name: string, value: string) => void): void {
+    this.values.listeners.push(fn);
+  }
   /** rename-command pairs from the config file. */
   readonly renames: [string, string][] = [];
   file: string | null = null;

@@ -10,6 +10,7 @@ export function startCron(server: Server): () => void {
     server.cronLoops++;
     server.cmdTime = Date.now();
     for (const h of server.cronHooks) h();
+    closeIdleClients(server);
     const hz = Math.max(1, Math.min(500, server.config.num('hz')));
     timer = setTimeout(tick, 1000 / hz);
     timer.unref();
@@ -19,4 +20,21 @@ export function startCron(server: Server): () => void {
   return () => {
     if (timer !== null) clearTimeout(timer);
   };
+}
+
+/**
+ * `timeout`: closes clients idle for longer, except replicas, masters,
+ * blocked clients (their own timeout governs) and pub/sub subscribers.
+ */
+function closeIdleClients(server: Server): void {
+  const maxIdle = server.config.num('timeout') * 1000;
+  if (maxIdle <= 0) return;
+  const now = Date.now();
+  for (const c of server.clients.values()) {
+    if (c.flags.replica || c.flags.master || c.blocked !== null || c.subscriptionCount > 0) continue;
+    if (now - c.lastInteraction > maxIdle) {
+      server.log.verbose('Closing idle client');
+      c.conn?.close();
+    }
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { Config, NOTIFY, parseNotifyFlags } from './config.js';
 import { Db } from './db/keyspace.js';
-import type { Client } from './client.js';
+import type { Client, WatchedKey } from './client.js';
 import { COMMANDS, type CommandInfo } from '../common/commands/index.js';
 import { formatMonitorLine } from './monitor-format.js';
 import type { RedisObject } from './types/object.js';
@@ -17,6 +17,8 @@ export interface CommandStat {
   usec: number;
   rejected: number;
   failed: number;
+  /** Latency histogram (latencystats), kept by server/latency.ts. */
+  hist?: Uint32Array;
 }
 
 export interface SlowlogEntry {
@@ -64,6 +66,14 @@ export class Server {
   slowlogNextId = 0;
   readonly latencyEvents = new Map<string, { samples: [number, number][]; max: number }>();
   readonly monitors = new Set<Client>();
+  /** Called after each command's timing when latency tracking or the latency monitor is on (server/latency.ts). */
+  latencyHook: ((cmd: CommandInfo, st: CommandStat, us: number) => void) | null = null;
+  /** DEBUG SET-ACTIVE-EXPIRE: the active expire cycle runs only while true. */
+  activeExpireEnabled = true;
+  /** Memory accounting (server/memory.ts): a key was added / removed (with its value), a db is about to be cleared. */
+  onKeyAdd: ((key: string, o: RedisObject) => void) | null = null;
+  onKeyRemove: ((key: string, o: RedisObject) => void) | null = null;
+  onDbClear: ((db: Db) => void) | null = null;
 
   // Pub/Sub registries: channel or pattern → subscribed clients in subscription order.
   readonly channels = new Map<string, Set<Client>>();
@@ -71,7 +81,7 @@ export class Server {
   readonly shardChannels = new Map<string, Set<Client>>();
 
   /** WATCHed keys per db index: key → clients. */
-  readonly watchedKeys: Map<string, Set<Client>>[] = [];
+  readonly watchedKeys: Map<string, Map<Client, WatchedKey>>[] = [];
 
   /** Keys that received a push while clients are blocked on them (db index → keys). */
   readonly readyKeys = new Map<number, Set<string>>();
@@ -109,6 +119,7 @@ export class Server {
       this.blockingKeys.push(new Map());
     }
     this.applyConfig();
+    config.onChange(() => this.applyConfig());
     if (config.renames.length > 0) {
       this.renamed = new Map(COMMANDS);
       for (const [from, to] of config.renames) {
@@ -122,12 +133,21 @@ export class Server {
 
   /** SLOWLOG: records a command slower than slowlog-log-slower-than (µs). */
   slowlogPush(c: Client, argv: Buffer[], us: number): void {
-    const threshold = this.config.num('slowlog-log-slower-than');
+    const threshold = this.slowlogThreshold;
     if (threshold < 0 || us < threshold) return;
-    const max = this.config.num('slowlog-max-len');
+    const max = this.slowlogMaxLen;
+    // Like Redis's slowlogCreateEntry: at most 32 arguments (the last one says how many more), each at most 128 bytes.
+    const n = Math.min(argv.length, 32);
+    const args: Buffer[] = [];
+    for (let j = 0; j < n; j++) {
+      const a = argv[j]!;
+      if (n !== argv.length && j === n - 1) args.push(Buffer.from(`... (${argv.length - n + 1} more arguments)`));
+      else if (a.length > 128) args.push(Buffer.concat([a.subarray(0, 128), Buffer.from(`... (${a.length - 128} more bytes)`)]));
+      else args.push(Buffer.from(a));
+    }
     this.slowlog.unshift({
       id: this.slowlogNextId++, time: Math.floor(Date.now() / 1000), durationUs: us,
-      argv: argv.map((a) => Buffer.from(a)), addr: c.conn?.addr ?? '', name: c.name,
+      argv: args, addr: c.conn?.addr ?? '', name: c.name,
     });
     if (this.slowlog.length > max) this.slowlog.length = max;
   }
@@ -141,9 +161,15 @@ export class Server {
     }
   }
 
-  /** Re-reads configuration values that are cached for speed. */
+  /** Hot-path copies of configuration values, refreshed on every change. */
+  slowlogThreshold = 10000;
+  slowlogMaxLen = 128;
+
+  /** Re-reads configuration values that are cached for speed (called on every config change). */
   applyConfig(): void {
     this.notifyFlags = parseNotifyFlags(this.config.get('notify-keyspace-events')) ?? 0;
+    this.slowlogThreshold = this.config.num('slowlog-log-slower-than');
+    this.slowlogMaxLen = this.config.num('slowlog-max-len');
   }
 
   authRequired(): boolean {
@@ -208,36 +234,73 @@ export class Server {
 
   watchKey(c: Client, db: Db, key: string): void {
     const m = this.watchedKeys[db.id]!;
-    let set = m.get(key);
-    if (set === undefined) {
-      set = new Set();
-      m.set(key, set);
+    let watchers = m.get(key);
+    if (watchers === undefined) {
+      watchers = new Map();
+      m.set(key, watchers);
     }
-    if (set.has(c)) return;
-    set.add(c);
-    c.watched.push({ db, key });
+    if (watchers.has(c)) return;
+    // A key already expired when watched does not fail EXEC by expiring (Redis 7.0).
+    const wk: WatchedKey = { db, key, expired: db.isExpired(key) };
+    watchers.set(c, wk);
+    c.watched.push(wk);
   }
 
   unwatchKey(c: Client, db: Db, key: string): void {
     const m = this.watchedKeys[db.id]!;
-    const set = m.get(key);
-    if (set === undefined) return;
-    set.delete(c);
-    if (set.size === 0) m.delete(key);
+    const watchers = m.get(key);
+    if (watchers === undefined) return;
+    watchers.delete(c);
+    if (watchers.size === 0) m.delete(key);
   }
 
   /** signalModifiedKey: a write to the key fails every transaction watching it. */
   touchWatched(db: Db, key: string): void {
-    const set = this.watchedKeys[db.id]!.get(key);
-    if (set !== undefined) for (const c of set) c.dirtyCas = true;
+    const watchers = this.watchedKeys[db.id]!.get(key);
+    if (watchers === undefined) return;
+    for (const [c, wk] of watchers) {
+      if (wk.expired && !db.dict.has(key)) {
+        // The stale key was deleted: logically no change.
+        wk.expired = false;
+        continue;
+      }
+      c.dirtyCas = true;
+    }
   }
 
-  /** Every watcher of any key in the db is failed (FLUSHDB, SWAPDB). */
-  touchAllWatched(db: Db, onlyExisting = false): void {
-    for (const [key, set] of this.watchedKeys[db.id]!) {
-      if (onlyExisting && !db.dict.has(key)) continue;
-      for (const c of set) c.dirtyCas = true;
+  /**
+   * touchAllWatchedKeysInDb: `emptied` is flushed (FLUSHDB/FLUSHALL: call
+   * before clearing it) or swapped with `replacedWith` (SWAPDB: call for
+   * both dbs, before swapping). Only watchers of keys that exist on either
+   * side are failed, and stale (expired) keys count as absent. A boolean
+   * second argument is accepted for compatibility and means no replacement.
+   */
+  touchAllWatched(emptied: Db, replacedWith: Db | boolean | null = null): void {
+    const other = replacedWith instanceof Db ? replacedWith : null;
+    for (const [key, watchers] of this.watchedKeys[emptied.id]!) {
+      const inEmptied = emptied.dict.has(key);
+      const inOther = other !== null && other.dict.has(key);
+      if (!inEmptied && !inOther) continue;
+      for (const [c, wk] of watchers) {
+        if (wk.expired) {
+          if (!inOther) {
+            wk.expired = false;
+            continue;
+          }
+          if (other!.isExpired(key)) continue;
+        } else if (!inEmptied && other!.isExpired(key)) {
+          wk.expired = true;
+          continue;
+        }
+        c.dirtyCas = true;
+      }
     }
+  }
+
+  /** isWatchedKeyExpired: a watched key (not stale when watched) has expired since; checked by EXEC. */
+  watchedKeyExpired(c: Client): boolean {
+    for (const wk of c.watched) if (!wk.expired && wk.db.isExpired(wk.key)) return true;
+    return false;
   }
 
   // ---------------------------------------------------------------- notifications

@@ -10,7 +10,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEngine, type Engine } from '../../server/main.js';
 import { freePort, waitFor } from './ports.js';
-import { RawClient } from './raw-client.js';
+import { RawClient, ReplyError } from './raw-client.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHARDIS_BIN = join(ROOT, 'dist', 'bin', 'shardis.js');
@@ -52,7 +52,7 @@ async function spawnServer(cmd: string, args: string[], port: number, dir: strin
     try {
       await c.connect();
       const r = await c.call(['PING']);
-      return r === 'PONG';
+      return r === 'PONG' || (r instanceof ReplyError && r.message.startsWith('NOAUTH'));
     } finally {
       c.close();
     }

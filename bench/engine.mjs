@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Throughput of our engine against a real redis-server, same run, same machine:
+// redis-benchmark -c 50 -r 100000 at -P 1 and -P 16 for each test, printing
+// ops/s of both and the ratio ours/Redis.
+//   node bench/engine.mjs [--tests set,get,...] [-n requests] [--pipelines 1,16]
+import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
+const tests = opt('--tests', 'set,get,incr,lpush,mset,lpop,sadd,hset,zadd,zrange').split(',');
+const pipelines = opt('--pipelines', '1,16').split(',').map(Number);
+const n = Number(opt('-n', '200000'));
+
+const freePort = () => new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+const ping = (port) => new Promise((res) => {
+  const s = net.connect(port, '127.0.0.1', () => s.write('PING\r\n'));
+  s.on('data', () => { s.destroy(); res(true); });
+  s.on('error', () => res(false));
+});
+async function start(cmd, argv, port) {
+  const p = spawn(cmd, argv, { stdio: 'ignore' });
+  for (let i = 0; i < 200 && !(await ping(port)); i++) await new Promise((r) => setTimeout(r, 50));
+  return p;
+}
+
+// redis-benchmark names some tests differently from the command it sends.
+const benchName = { zrange: 'zrange_100' };
+function runBench(port, test, pipeline) {
+  // ZRANGE needs a populated sorted set: redis-benchmark's zadd test fills one.
+  const t = test === 'zrange' ? 'zadd,zrange_100' : test === 'lpop' ? 'lpush,lpop' : test;
+  const reqs = pipeline > 1 ? n * 4 : n;
+  const r = spawnSync('redis-benchmark', ['-p', String(port), '-c', '50', '-n', String(reqs), '-r', '100000', '-P', String(pipeline), '-t', t, '--csv'], { encoding: 'utf8' });
+  const want = (benchName[test] ?? test).toUpperCase();
+  for (const line of r.stdout.split('\n')) {
+    const cols = line.split('","').map((x) => x.replace(/"/g, ''));
+    const name = cols[0].split(' ')[0].toUpperCase();
+    if (name === want || (want === 'ZRANGE_100' && cols[0].toUpperCase().startsWith('ZRANGE'))) return Number(cols[1]);
+  }
+  return NaN;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'shardis-bench-'));
+const ourPort = await freePort();
+const redisPort = await freePort();
+const ours = await start(process.execPath, [join(root, 'dist/bin/shardis.js'), 'server', '--port', String(ourPort), '--bind', '127.0.0.1', '--save', '', '--loglevel', 'warning', '--dir', dir], ourPort);
+const redis = await start('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], redisPort);
+console.log(`redis-benchmark -c 50 -r 100000, ${n} requests (x4 when pipelined); ours on ${ourPort}, redis ${spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.match(/v=(\S+)/)?.[1]} on ${redisPort}`);
+console.log('test        pipeline   shardis ops/s    redis ops/s   ratio');
+const rows = [];
+try {
+  for (const p of pipelines) {
+    for (const t of tests) {
+      const a = runBench(ourPort, t, p);
+      const b = runBench(redisPort, t, p);
+      rows.push({ test: t, pipeline: p, ours: a, redis: b, ratio: a / b });
+      console.log(`${t.padEnd(12)}${String(p).padStart(8)}${a.toFixed(0).padStart(16)}${b.toFixed(0).padStart(15)}${(100 * a / b).toFixed(0).padStart(7)}%`);
+    }
+  }
+} finally {
+  ours.kill('SIGKILL');
+  redis.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
+if (process.env.BENCH_JSON) console.log(JSON.stringify(rows));

@@ -1,0 +1,230 @@
+/*
+ * Connections from the proxy to one server. Requests are pipelined on a
+ * shared connection and matched to replies by order (FIFO), as Codis's
+ * BackendConn does. A connection that fails answers every request in flight
+ * with an error (never a hang, never a reply out of order) and reconnects
+ * with back-off; requests sent while it is down fail at once.
+ */
+import net from 'node:net';
+import { scanReply } from '../common/resp/scanner.js';
+import { Writer, encodeCommand } from '../common/resp/writer.js';
+
+export type ReplyCallback = (reply: Buffer) => void;
+
+export interface BackendOptions {
+  /** Password sent with AUTH on every new connection (backend-auth). */
+  auth: string;
+  /** Database selected on every new connection. */
+  db: number;
+  /** How long a request may wait for its reply before the connection is declared broken. */
+  timeoutMs: number;
+}
+
+export function errorReply(msg: string): Buffer {
+  return Buffer.from(`-${msg}\r\n`);
+}
+
+export class BackendConn {
+  private sock: net.Socket | null = null;
+  private buf: Buffer = Buffer.alloc(0);
+  private readonly queue: ReplyCallback[] = [];
+  private readonly sentAt: number[] = [];
+  private connected = false;
+  /** A connection attempt is under way: requests queue instead of failing. */
+  private connecting = false;
+  private retryMs = 50;
+  private closed = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Statistics for metrics. */
+  errors = 0;
+  lastError = '';
+
+  constructor(readonly addr: string, private readonly opts: BackendOptions, private readonly onState: (up: boolean) => void = () => {}) {
+    this.connect();
+  }
+
+  get up(): boolean {
+    return this.connected;
+  }
+
+  get inFlight(): number {
+    return this.queue.length;
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const [host, port] = splitAddr(this.addr);
+    const s = net.connect({ host, port, noDelay: true });
+    this.sock = s;
+    this.connecting = true;
+    s.setNoDelay(true);
+    const hello: Buffer[] = [];
+    if (this.opts.auth !== '') hello.push(encodeCommand(['AUTH', this.opts.auth]));
+    if (this.opts.db !== 0) hello.push(encodeCommand(['SELECT', String(this.opts.db)]));
+    s.on('connect', () => {
+      this.connected = true;
+      this.connecting = false;
+      this.retryMs = 50;
+      // The handshake goes before the requests queued while connecting, and so do its replies.
+      const checks: ReplyCallback[] = hello.map(() => (r: Buffer) => {
+        if (r[0] === 45) {
+          this.lastError = r.toString().trim();
+          s.destroy();
+        }
+      });
+      this.queue.unshift(...checks);
+      this.sentAt.unshift(...checks.map(() => Date.now()));
+      for (const h of hello) s.write(h);
+      this.flushOut();
+      this.onState(true);
+    });
+    s.on('data', (d: Buffer) => this.onData(d));
+    s.on('error', (e) => {
+      this.lastError = e.message;
+    });
+    s.on('close', () => this.onClose());
+  }
+
+  private onData(d: Buffer): void {
+    let buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    let pos = 0;
+    for (;;) {
+      let end: number;
+      try {
+        end = scanReply(buf, pos);
+      } catch {
+        this.sock?.destroy();
+        return;
+      }
+      if (end < 0) break;
+      const cb = this.queue.shift();
+      this.sentAt.shift();
+      // Replies are handed out as views; the chunk is not reused, only kept alive while referenced.
+      if (cb) cb(buf.subarray(pos, end));
+      pos = end;
+    }
+    this.buf = pos >= buf.length ? Buffer.alloc(0) : buf.subarray(pos);
+    buf = this.buf;
+  }
+
+  private onClose(): void {
+    const wasUp = this.connected;
+    this.connected = false;
+    this.connecting = false;
+    this.sock = null;
+    this.buf = Buffer.alloc(0);
+    const pending = this.queue.splice(0);
+    this.sentAt.length = 0;
+    this.out.take();
+    const err = errorReply(`ERR backend ${this.addr} connection lost${this.lastError ? ` (${this.lastError})` : ''}`);
+    for (const cb of pending) cb(err);
+    if (wasUp) this.onState(false);
+    if (this.closed) return;
+    this.timer = setTimeout(() => this.connect(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, 2000);
+  }
+
+  /**
+   * Sends a command; the callback gets the raw reply (or an error reply).
+   * Commands queued in one event-loop turn leave in one socket write.
+   */
+  send(argv: readonly (Uint8Array | string)[], cb: ReplyCallback): void {
+    if (!this.connected && !this.connecting) {
+      this.errors++;
+      cb(errorReply(`ERR backend ${this.addr} is down${this.lastError ? ` (${this.lastError})` : ''}`));
+      return;
+    }
+    this.queue.push(cb);
+    this.sentAt.push(this.now);
+    this.out.command(argv);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushOut);
+    }
+  }
+
+  private readonly out = new Writer();
+  private flushScheduled = false;
+  /** Time stamp for timeouts, refreshed by the proxy's timer rather than per request. */
+  now = Date.now();
+  private readonly flushOut = (): void => {
+    this.flushScheduled = false;
+    const s = this.sock;
+    if (s === null || !this.connected) return;
+    const chunks = this.out.take();
+    if (chunks.length === 1) s.write(chunks[0]!);
+    else {
+      s.cork();
+      for (const c of chunks) s.write(c);
+      s.uncork();
+    }
+  };
+
+  /** Fails the connection if the oldest request has waited longer than the timeout. */
+  checkTimeout(now: number): void {
+    this.now = now;
+    if (this.opts.timeoutMs > 0 && this.sentAt.length > 0 && now - this.sentAt[0]! > this.opts.timeoutMs) {
+      this.lastError = 'timeout';
+      this.sock?.destroy();
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.sock?.destroy();
+  }
+}
+
+export function splitAddr(addr: string): [string, number] {
+  const i = addr.lastIndexOf(':');
+  return [addr.slice(0, i).replace(/^\[|\]$/g, ''), Number(addr.slice(i + 1))];
+}
+
+/**
+ * The shared connections to one server: `parallel` pipelined connections per
+ * database, used round-robin.
+ */
+export class BackendPool {
+  private readonly conns = new Map<number, BackendConn[]>();
+  private rr = 0;
+
+  constructor(readonly addr: string, private readonly opts: Omit<BackendOptions, 'db'> & { parallel: number }, private readonly onState: (addr: string, up: boolean) => void = () => {}) {}
+
+  get(db: number): BackendConn {
+    let list = this.conns.get(db);
+    if (list === undefined) {
+      list = [];
+      for (let i = 0; i < this.opts.parallel; i++) list.push(new BackendConn(this.addr, { ...this.opts, db }, (up) => this.onState(this.addr, up)));
+      this.conns.set(db, list);
+    }
+    const c = list.length === 1 ? list[0]! : list[(this.rr++) % list.length]!;
+    return c;
+  }
+
+  get up(): boolean {
+    const l = this.conns.get(0);
+    return l === undefined || l.some((c) => c.up);
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const l of this.conns.values()) for (const c of l) n += c.inFlight;
+    return n;
+  }
+
+  get errors(): number {
+    let n = 0;
+    for (const l of this.conns.values()) for (const c of l) n += c.errors;
+    return n;
+  }
+
+  checkTimeouts(now: number): void {
+    for (const l of this.conns.values()) for (const c of l) c.checkTimeout(now);
+  }
+
+  close(): void {
+    for (const l of this.conns.values()) for (const c of l) c.close();
+    this.conns.clear();
+  }
+}

@@ -1,0 +1,365 @@
+/*
+ * One client connection to the proxy. Requests are parsed, routed by slot
+ * and sent to the owning group's shared backend connection at once; replies
+ * are written back strictly in request order, whatever order the backends
+ * answer in (each request holds its place in `pending`).
+ */
+import type net from 'node:net';
+import { RequestParser } from '../common/resp/decoder.js';
+import { Writer } from '../common/resp/writer.js';
+import { F, keyPositions, lookupCommand, type CommandInfo } from '../common/commands/index.js';
+import { E, argsPreview } from '../common/errors.js';
+import { slotOf } from '../common/slots.js';
+import type { Proxy } from './proxy.js';
+import { mergeReplies } from './fanout.js';
+
+/** A request's place in the reply order. */
+interface Pending {
+  reply: Buffer | null;
+}
+
+export class Session {
+  readonly id: number;
+  private readonly parser: RequestParser;
+  private readonly pending: Pending[] = [];
+  private readonly out = new Writer();
+  private authenticated: boolean;
+  private db = 0;
+  private closing = false;
+  private paused = false;
+  readonly createdAt = Date.now();
+  lastActive = Date.now();
+  ops = 0;
+
+  constructor(private readonly proxy: Proxy, private readonly sock: net.Socket) {
+    this.id = proxy.nextSessionId++;
+    this.authenticated = proxy.opts.sessionAuth === '';
+    this.parser = new RequestParser({ maxBulkLen: 512 * 1024 * 1024, authRequired: !this.authenticated });
+    sock.setNoDelay(true);
+    sock.on('data', (d: Buffer) => this.onData(d));
+    sock.on('error', () => sock.destroy());
+    sock.on('close', () => proxy.sessionClosed(this));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.lastActive = Date.now();
+    this.parser.push(chunk);
+    this.drain();
+  }
+
+  /** Parses and dispatches as many requests as the pipeline limit allows. */
+  private drain(): void {
+    const p = this.parser;
+    while (!this.closing) {
+      if (this.pending.length >= this.proxy.opts.maxPipeline) {
+        // Back-pressure: stop reading until replies drain, instead of growing memory.
+        if (!this.paused) {
+          this.paused = true;
+          this.sock.pause();
+        }
+        break;
+      }
+      p.limits.authRequired = !this.authenticated;
+      const argv = p.next();
+      if (argv === null) {
+        if (p.error !== null) {
+          this.localReply((w) => w.error(p.error!));
+          this.closing = true;
+        }
+        break;
+      }
+      this.ops++;
+      this.dispatch(argv);
+    }
+    this.flush();
+  }
+
+  /** A request answered by the proxy itself, written in its turn. */
+  private localReply(fill: (w: Writer) => void): void {
+    if (this.pending.length === 0) {
+      fill(this.out);
+      return;
+    }
+    const w = new Writer(256);
+    w.resp = this.out.resp;
+    fill(w);
+    this.pending.push({ reply: Buffer.concat(w.take()) });
+  }
+
+  private error(msg: string, cmd?: string): void {
+    this.proxy.stats.error(cmd ?? 'unknown');
+    this.localReply((w) => w.error(msg));
+  }
+
+  private dispatch(argv: Buffer[]): void {
+    const name = argv[0]!.toString('latin1');
+    let cmd = lookupCommand(name);
+    if (cmd === undefined) {
+      this.error(E.UNKNOWN_COMMAND(name.slice(0, 128), argsPreview(argv.slice(1))));
+      return;
+    }
+    if (cmd.subcommands !== null && argv.length >= 2) {
+      const sub = cmd.subcommands.get(argv[1]!.toString('latin1').toLowerCase());
+      if (sub === undefined) {
+        this.error(E.UNKNOWN_SUBCOMMAND(argv[1]!.toString('latin1').slice(0, 128), cmd.fullName));
+        return;
+      }
+      cmd = sub;
+    }
+    const arity = cmd.spec.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
+      this.error(E.ARITY(cmd.fullName), cmd.fullName);
+      return;
+    }
+    if (!this.authenticated && (cmd.flags & F.no_auth) === 0) {
+      this.error(E.NOAUTH, cmd.fullName);
+      return;
+    }
+    this.proxy.stats.call(cmd.fullName);
+    const top = cmd.parent ?? cmd;
+    const policy = top.spec.proxy;
+    if (policy?.kind === 'local') {
+      this.local(top.spec.name, cmd, argv);
+      return;
+    }
+    const keys = cmd.spec.keys && cmd.spec.keys.length > 0 ? keyPositions(cmd.spec, argv) : null;
+    if (keys === null || keys.length === 0 || policy?.kind === 'deny') {
+      this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
+      return;
+    }
+    if (policy?.kind === 'split' && keys.length > 1) {
+      this.split(cmd, argv, keys, policy.merge);
+      return;
+    }
+    const slot = slotOf(argv[keys[0]!]!);
+    for (let i = 1; i < keys.length; i++) {
+      if (slotOf(argv[keys[i]!]!) !== slot) {
+        this.error(E.CROSSSLOT, cmd.fullName);
+        return;
+      }
+    }
+    this.forward(slot, argv, (cmd.flags & F.readonly) !== 0, cmd.fullName);
+  }
+
+  private forward(slot: number, argv: Buffer[], readOnly: boolean, name: string): void {
+    const conn = this.proxy.router.backendFor(slot, this.db, readOnly);
+    if (conn === null) {
+      this.error('ERR the proxy has no slot table yet', name);
+      return;
+    }
+    const p: Pending = { reply: null };
+    this.pending.push(p);
+    conn.send(argv, (r) => {
+      // The reply may be a view of the backend's read buffer: keep a copy only until it is written.
+      p.reply = r;
+      if (r[0] === 45) this.proxy.stats.error(name);
+      if (this.pending[0] === p) this.proxy.queueFlush(this);
+    });
+  }
+
+  /** MGET/MSET/DEL/...: one sub-request per group, merged in key order. */
+  private split(cmd: CommandInfo, argv: Buffer[], keys: number[], merge: 'array' | 'sum' | 'ok'): void {
+    const ks = cmd.spec.keys![0]!;
+    const step = 'range' in ks.find ? ks.find.range.step : 1;
+    const byGroup = new Map<number, { argv: Buffer[]; order: number[]; slot: number }>();
+    for (let i = 0; i < keys.length; i++) {
+      const pos = keys[i]!;
+      const slot = slotOf(argv[pos]!);
+      const gid = this.proxy.router.groupOfSlot(slot);
+      let part = byGroup.get(gid);
+      if (part === undefined) {
+        part = { argv: [argv[0]!], order: [], slot };
+        byGroup.set(gid, part);
+      }
+      for (let j = 0; j < step; j++) part.argv.push(argv[pos + j]!);
+      part.order.push(i);
+    }
+    if (byGroup.size === 1) {
+      const [part] = byGroup.values();
+      this.forward(part!.slot, argv, (cmd.flags & F.readonly) !== 0, cmd.fullName);
+      return;
+    }
+    const p: Pending = { reply: null };
+    this.pending.push(p);
+    const parts = [...byGroup.values()];
+    const replies: Buffer[] = new Array<Buffer>(parts.length);
+    let left = parts.length;
+    parts.forEach((part, i) => {
+      const conn = this.proxy.router.backendFor(part.slot, this.db, (cmd.flags & F.readonly) !== 0);
+      const done = (r: Buffer) => {
+        replies[i] = Buffer.from(r);
+        if (--left === 0) {
+          p.reply = mergeReplies(merge, replies, parts.map((x) => x.order), keys.length);
+          if (this.pending[0] === p) this.proxy.queueFlush(this);
+        }
+      };
+      if (conn === null) done(Buffer.from('-ERR the proxy has no slot table yet\r\n'));
+      else conn.send(part.argv, done);
+    });
+  }
+
+  private local(name: string, cmd: CommandInfo, argv: Buffer[]): void {
+    switch (name) {
+      case 'ping':
+        this.localReply((w) => (argv.length > 1 ? w.bulk(argv[1]!) : w.simple('PONG')));
+        return;
+      case 'echo':
+        this.localReply((w) => w.bulk(argv[1]!));
+        return;
+      case 'quit':
+        this.localReply((w) => w.ok());
+        this.closing = true;
+        return;
+      case 'select': {
+        const n = Number(argv[1]!.toString());
+        if (!/^-?\d+$/.test(argv[1]!.toString())) this.error(E.NOT_INTEGER, 'select');
+        else if (n < 0 || n >= 16) this.error(E.DB_INDEX, 'select');
+        else {
+          this.db = n;
+          this.localReply((w) => w.ok());
+        }
+        return;
+      }
+      case 'auth': {
+        const pass = argv[argv.length - 1]!.toString();
+        const user = argv.length === 3 ? argv[1]!.toString() : 'default';
+        if (this.proxy.opts.sessionAuth === '') {
+          if (argv.length === 2) this.error(E.AUTH_NOT_SET, 'auth');
+          else this.error(E.WRONGPASS, 'auth');
+        } else if (user === 'default' && pass === this.proxy.opts.sessionAuth) {
+          this.authenticated = true;
+          this.localReply((w) => w.ok());
+        } else this.error(E.WRONGPASS, 'auth');
+        return;
+      }
+      case 'hello':
+        this.hello(argv);
+        return;
+      case 'reset':
+        this.db = 0;
+        this.out.resp = 2;
+        this.authenticated = this.proxy.opts.sessionAuth === '';
+        this.localReply((w) => w.simple('RESET'));
+        return;
+      case 'time': {
+        const now = Date.now();
+        this.localReply((w) => {
+          w.array(2);
+          w.bulkStr(String(Math.floor(now / 1000)));
+          w.bulkStr(String((now % 1000) * 1000 + Math.floor(Math.random() * 1000)));
+        });
+        return;
+      }
+      case 'command':
+        this.proxy.commandReply(this, cmd, argv);
+        return;
+      case 'info':
+        this.proxy.infoReply(this, argv);
+        return;
+      default:
+        this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
+    }
+  }
+
+  /** A reply computed asynchronously by the proxy (INFO aggregates): reserves the place now. */
+  deferred(): (fill: (w: Writer) => void) => void {
+    const p: Pending = { reply: null };
+    this.pending.push(p);
+    return (fill) => {
+      const w = new Writer(1024);
+      w.resp = this.out.resp;
+      fill(w);
+      p.reply = Buffer.concat(w.take());
+      if (this.pending[0] === p) this.proxy.queueFlush(this);
+    };
+  }
+
+  /** Replies now (in order) with what fill writes. */
+  reply(fill: (w: Writer) => void): void {
+    this.localReply(fill);
+  }
+
+  private hello(argv: Buffer[]): void {
+    let ver = 0;
+    let i = 1;
+    if (argv.length >= 2) {
+      const s = argv[1]!.toString();
+      if (!/^-?\d+$/.test(s)) {
+        this.error('ERR Protocol version is not an integer or out of range', 'hello');
+        return;
+      }
+      ver = Number(s);
+      i = 2;
+      if (ver < 2 || ver > 3) {
+        this.error(E.NOPROTO, 'hello');
+        return;
+      }
+    }
+    for (; i < argv.length; i++) {
+      const opt = argv[i]!.toString().toUpperCase();
+      if (opt === 'AUTH' && i + 2 < argv.length) {
+        const user = argv[i + 1]!.toString();
+        const pass = argv[i + 2]!.toString();
+        if (this.proxy.opts.sessionAuth === '' || user !== 'default' || pass !== this.proxy.opts.sessionAuth) {
+          this.error(E.WRONGPASS, 'hello');
+          return;
+        }
+        this.authenticated = true;
+        i += 2;
+      } else if (opt === 'SETNAME' && i + 1 < argv.length) {
+        i += 1;
+      } else {
+        this.error(`ERR Syntax error in HELLO option '${argv[i]!.toString()}'`, 'hello');
+        return;
+      }
+    }
+    if (!this.authenticated) {
+      this.error(E.NOAUTH, 'hello');
+      return;
+    }
+    if (ver !== 0) this.out.resp = ver as 2 | 3;
+    this.localReply((w) => {
+      w.resp = this.out.resp;
+      w.map(7);
+      w.bulkStr('server'); w.bulkStr('redis');
+      w.bulkStr('version'); w.bulkStr('7.0.15');
+      w.bulkStr('proto'); w.int(this.out.resp);
+      w.bulkStr('id'); w.int(this.id);
+      w.bulkStr('mode'); w.bulkStr('standalone');
+      w.bulkStr('role'); w.bulkStr('master');
+      w.bulkStr('modules'); w.array(0);
+    });
+  }
+
+  /** Writes every reply that is next in order. */
+  flush(): void {
+    const q = this.pending;
+    let n = 0;
+    while (n < q.length && q[n]!.reply !== null) {
+      this.out.raw(q[n]!.reply!);
+      n++;
+    }
+    if (n > 0) q.splice(0, n);
+    if (!this.out.empty) {
+      const chunks = this.out.take();
+      if (chunks.length === 1) this.sock.write(chunks[0]!);
+      else {
+        this.sock.cork();
+        for (const c of chunks) this.sock.write(c);
+        this.sock.uncork();
+      }
+    }
+    if (this.paused && q.length < this.proxy.opts.maxPipeline / 2) {
+      this.paused = false;
+      this.sock.resume();
+      this.drain();
+      return;
+    }
+    if (this.closing && q.length === 0) this.sock.end();
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+}

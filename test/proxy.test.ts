@@ -1,0 +1,181 @@
+/*
+ * The proxy in front of three real redis-server groups: routing by slot,
+ * multi-key commands split and merged, replies in request order through a
+ * pipeline spanning every group, errors when a backend dies, and bad input.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startProxy } from '../proxy/main.js';
+import type { Proxy } from '../proxy/proxy.js';
+import { parseSlotTable } from '../common/topology.js';
+import { slotOf } from '../common/slots.js';
+import { RawClient, show } from './helpers/raw-client.js';
+import { startRedis, type ProcServer } from './helpers/servers.js';
+
+let backends: ProcServer[] = [];
+let proxy: Proxy;
+
+function table(ports: number[]) {
+  return parseSlotTable({
+    groups: ports.map((p, i) => ({ id: i + 1, master: `127.0.0.1:${p}`, replicas: [] })),
+    slots: { '0-340': 1, '341-681': 2, '682-1023': 3 },
+  });
+}
+
+beforeAll(async () => {
+  backends = await Promise.all([startRedis(), startRedis(), startRedis()]);
+  proxy = await startProxy(['--listen', '127.0.0.1:0']);
+  proxy.setTable(table(backends.map((b) => b.port)));
+});
+afterAll(async () => {
+  await proxy.close();
+  await Promise.all(backends.map((b) => b.stop()));
+});
+
+/** Keys that land in each of the three groups. */
+function keysPerGroup(n: number): string[][] {
+  const out: string[][] = [[], [], []];
+  for (let i = 0; out.some((g) => g.length < n); i++) {
+    const k = `key:${i}`;
+    const s = slotOf(k);
+    const g = s <= 340 ? 0 : s <= 681 ? 1 : 2;
+    if (out[g]!.length < n) out[g]!.push(k);
+  }
+  return out;
+}
+
+describe('proxy routing', () => {
+  it('stores each key in the group owning its slot', async () => {
+    const c = new RawClient(proxy.port);
+    await c.connect();
+    const groups = keysPerGroup(3);
+    for (const [g, keys] of groups.entries()) for (const k of keys) expect(await c.call(['SET', k, `v${g}`])).toBe('OK');
+    for (const [g, keys] of groups.entries()) {
+      const direct = new RawClient(backends[g]!.port);
+      await direct.connect();
+      for (const k of keys) expect(show(await direct.call(['GET', k]))).toBe(`$v${g}`);
+      direct.close();
+    }
+    c.close();
+  });
+
+  it('splits MGET, MSET, DEL and EXISTS across groups and merges in key order', async () => {
+    const c = new RawClient(proxy.port);
+    await c.connect();
+    const [a, b, d] = keysPerGroup(2);
+    const keys = [a![0]!, b![0]!, d![0]!, a![1]!, 'missing{x}', d![1]!];
+    expect(await c.call(['MSET', ...keys.flatMap((k, i) => [k, `val${i}`])])).toBe('OK');
+    expect(show(await c.call(['MGET', ...keys, 'nokey']))).toEqual([...keys.map((_, i) => `$val${i}`), null]);
+    expect(await c.call(['EXISTS', ...keys, 'nokey'])).toBe(keys.length);
+    expect(await c.call(['DEL', ...keys.slice(0, 3)])).toBe(3);
+    expect(show(await c.call(['MGET', ...keys.slice(0, 4)]))).toEqual([null, null, null, '$val3']);
+    c.close();
+  });
+
+  it('refuses multi-key commands across slots with CROSSSLOT and allows same-tag keys', async () => {
+    const c = new RawClient(proxy.port);
+    await c.connect();
+    expect(show(await c.call(['RENAME', 'a', 'b']))).toBe("-CROSSSLOT Keys in request don't hash to the same slot");
+    expect(show(await c.call(['MSETNX', '{u1}a', '1', '{u1}b', '2']))).toBe(':1');
+    expect(show(await c.call(['RENAME', '{u1}a', '{u1}c']))).toBe('+OK');
+    expect(show(await c.call(['SINTER', '{t}x', '{t}y']))).toEqual([]);
+    c.close();
+  });
+
+  it('answers keyless commands itself or refuses them with a clear error', async () => {
+    const c = new RawClient(proxy.port);
+    await c.connect();
+    expect(await c.call(['PING'])).toBe('PONG');
+    expect(show(await c.call(['PING', 'x']))).toBe('$x');
+    expect(show(await c.call(['ECHO', 'hi']))).toBe('$hi');
+    expect(show(await c.call(['KEYS', '*']))).toBe("-ERR command 'keys' is not allowed through the proxy");
+    expect(show(await c.call(['FLUSHALL']))).toBe("-ERR command 'flushall' is not allowed through the proxy");
+    expect(show(await c.call(['CONFIG', 'GET', 'x']))).toBe("-ERR command 'config|get' is not allowed through the proxy");
+    expect(show(await c.call(['NOSUCH']))).toBe("-ERR unknown command 'NOSUCH', with args beginning with: ");
+    expect(show(await c.call(['GET']))).toBe("-ERR wrong number of arguments for 'get' command");
+    const time = (await c.call(['TIME'])) as Buffer[];
+    expect(time.length).toBe(2);
+    const info = show(await c.call(['INFO', 'keyspace'])) as string;
+    expect(info).toMatch(/db0:keys=\d+/);
+    c.close();
+  });
+
+  it('keeps 10,000 pipelined mixed commands across all groups in request order', async () => {
+    const c = new RawClient(proxy.port);
+    await c.connect();
+    const expected: unknown[] = [];
+    let buf = '';
+    const enc = (argv: string[]) => `*${argv.length}\r\n` + argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
+    const groups = keysPerGroup(50);
+    const all = groups.flat();
+    for (let i = 0; i < 10000; i++) {
+      const k = all[Math.floor(i / 2) % all.length]!;
+      switch (i % 4) {
+        case 0: buf += enc(['SET', k, String(i)]); expected.push('+OK'); break;
+        case 1: buf += enc(['GET', k]); expected.push(`$${i - 1}`); break;
+        case 2: buf += enc(['PING']); expected.push('+PONG'); break;
+        default: buf += enc(['INCR', `ctr{${i % 7}}`]); expected.push(null); break;
+      }
+    }
+    c.write(buf);
+    const counters = new Map<number, number>();
+    for (let i = 0; i < 10000; i++) {
+      const r = show(await c.read());
+      if (expected[i] === null) {
+        const t = (i % 7);
+        counters.set(t, (counters.get(t) ?? 0) + 1);
+        expect(r).toBe(`:${counters.get(t)}`);
+      } else {
+        expect(r).toBe(expected[i]);
+      }
+    }
+    c.close();
+  });
+
+  it('works with ioredis, including pipelines and binary values', async () => {
+    const r = new Redis({ port: proxy.port, lazyConnect: true });
+    await r.connect();
+    const bin = Buffer.from([0, 1, 2, 255, 13, 10]);
+    await r.set('bin', bin);
+    expect((await r.getBuffer('bin'))!.equals(bin)).toBe(true);
+    const p = r.pipeline();
+    for (let i = 0; i < 100; i++) p.set(`p:${i}`, i);
+    for (let i = 0; i < 100; i++) p.get(`p:${i}`);
+    const res = await p.exec();
+    expect(res!.slice(100).map((x) => x[1])).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+    r.disconnect();
+  });
+
+  it('closes the connection after a protocol error, like Redis', async () => {
+    const c = new RawClient(proxy.port);
+    await c.connect();
+    c.write('*1\r\n$x\r\n');
+    expect(show(await c.read())).toBe('-ERR Protocol error: invalid bulk length');
+    await c.waitClose();
+  });
+});
+
+describe('proxy with a failing backend', () => {
+  it('answers requests to a dead group with an error, in order, and keeps serving the others', async () => {
+    const extra = await startRedis();
+    const ports = [backends[0]!.port, backends[1]!.port, extra.port];
+    const p2 = await startProxy(['--listen', '127.0.0.1:0']);
+    p2.setTable(table(ports));
+    const c = new RawClient(p2.port);
+    await c.connect();
+    const [a, , d] = keysPerGroup(1);
+    expect(await c.call(['SET', d![0]!, '1'])).toBe('OK');
+    await extra.stop();
+    c.send(['GET', a![0]!]);
+    c.send(['GET', d![0]!]);
+    c.send(['PING']);
+    const r1 = show(await c.read());
+    const r2 = show(await c.read()) as string;
+    const r3 = show(await c.read());
+    expect(r1).not.toBeNull();
+    expect(r2).toMatch(/^-ERR backend 127\.0\.0\.1:\d+ (is down|connection lost)/);
+    expect(r3).toBe('+PONG');
+    c.close();
+    await p2.close();
+  });
+});
