@@ -4,17 +4,20 @@
  * problem.
  */
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import { parseSlotTable } from '../common/topology.js';
 import { DEFAULT_PROXY_OPTIONS, Proxy, type ProxyOptions } from './proxy.js';
+import { runProxy } from './workers.js';
 
 const FLAGS = {
   listen: { type: 'string' }, admin: { type: 'string' }, product: { type: 'string' }, dashboard: { type: 'string' },
   config: { type: 'string' }, slots: { type: 'string' }, workers: { type: 'string' }, 'read-from': { type: 'string' },
   'session-auth': { type: 'string' }, 'backend-auth': { type: 'string' }, 'backend-parallel': { type: 'string' },
   'backend-timeout': { type: 'string' }, 'max-clients': { type: 'string' }, 'max-pipeline': { type: 'string' },
-  'idle-timeout': { type: 'string' },
+  'idle-timeout': { type: 'string' }, token: { type: 'string' },
 } as const;
 
 export class ProxyConfigError extends Error {}
@@ -27,7 +30,16 @@ function int(name: string, v: string | number | undefined, def: number, min: num
 }
 
 /** Merges proxy.toml and flags into options (flags win). */
-export function proxyOptions(args: string[]): { opts: ProxyOptions; slotsFile: string | null } {
+export interface ProxyLaunch {
+  opts: ProxyOptions;
+  slotsFile: string | null;
+  admin: string;
+  token: string;
+  tokenGenerated: boolean;
+  workers: number;
+}
+
+export function proxyOptions(args: string[]): ProxyLaunch {
   let parsed;
   try {
     parsed = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false });
@@ -66,36 +78,41 @@ export function proxyOptions(args: string[]): { opts: ProxyOptions; slotsFile: s
     product: str('product', 'shardis'),
   };
   if (!/^.+:\d+$/.test(opts.listen)) throw new ProxyConfigError(`--listen must be host:port, got '${opts.listen}'`);
-  return { opts, slotsFile: v.slots === undefined ? null : String(v.slots) };
+  const admin = str('admin', '127.0.0.1:11080');
+  if (!/^.+:\d+$/.test(admin)) throw new ProxyConfigError(`--admin must be host:port, got '${admin}'`);
+  const token = str('token', '');
+  const workers = int('workers', v.workers as string, availableParallelism(), 1);
+  return {
+    opts, slotsFile: v.slots === undefined ? null : String(v.slots), admin,
+    token: token === '' ? randomBytes(16).toString('hex') : token, tokenGenerated: token === '', workers,
+  };
+}
+
+export function loadSlotFile(file: string) {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ProxyConfigError(`cannot read slot file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return parseSlotTable(doc);
+  } catch (e) {
+    throw new ProxyConfigError(`bad slot file ${file}: ${(e as Error).message}`);
+  }
 }
 
 export async function startProxy(args: string[]): Promise<Proxy> {
   const { opts, slotsFile } = proxyOptions(args);
   const proxy = new Proxy(opts);
-  if (slotsFile !== null) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(slotsFile, 'utf8'));
-    } catch (e) {
-      throw new ProxyConfigError(`cannot read slot file ${slotsFile}: ${(e as Error).message}`);
-    }
-    try {
-      proxy.setTable(parseSlotTable(doc));
-    } catch (e) {
-      throw new ProxyConfigError(`bad slot file ${slotsFile}: ${(e as Error).message}`);
-    }
-  }
+  if (slotsFile !== null) proxy.setTable(loadSlotFile(slotsFile));
   await proxy.listen();
   return proxy;
 }
 
 export async function proxyMain(args: string[]): Promise<void> {
   try {
-    const proxy = await startProxy(args);
-    process.stdout.write(`shardis proxy listening on ${proxy.opts.listen.replace(/:\d+$/, '')}:${proxy.port}\n`);
-    const stop = () => void proxy.close().finally(() => process.exit(0));
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    await runProxy(proxyOptions(args));
   } catch (e) {
     process.stderr.write(`shardis proxy: ${(e as Error).message}\n`);
     process.exit(1);

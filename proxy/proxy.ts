@@ -8,6 +8,7 @@ import { COMMANDS, type CommandInfo } from '../common/commands/index.js';
 import type { SlotTable } from '../common/topology.js';
 import { Router } from './router.js';
 import { Session } from './session.js';
+import { ProxyStats, type StatsSnapshot } from './metrics.js';
 
 export interface ProxyOptions {
   listen: string;
@@ -26,26 +27,6 @@ export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
   listen: '127.0.0.1:19000', sessionAuth: '', backendAuth: '', backendParallel: 1, backendTimeoutMs: 30000,
   maxClients: 10000, maxPipeline: 10000, idleTimeoutSec: 0, readFromReplicas: false, product: 'shardis',
 };
-
-export class ProxyStats {
-  readonly commands = new Map<string, { calls: number; errors: number }>();
-  total = 0;
-  errors = 0;
-
-  call(name: string): void {
-    this.total++;
-    const s = this.commands.get(name);
-    if (s === undefined) this.commands.set(name, { calls: 1, errors: 0 });
-    else s.calls++;
-  }
-
-  error(name: string): void {
-    this.errors++;
-    const s = this.commands.get(name);
-    if (s === undefined) this.commands.set(name, { calls: 0, errors: 1 });
-    else s.errors++;
-  }
-}
 
 export class Proxy {
   readonly router: Router;
@@ -79,6 +60,7 @@ export class Proxy {
         sock.end('-ERR max number of clients reached\r\n');
         return;
       }
+      this.stats.sessionsTotal++;
       this.sessions.add(new Session(this, sock));
     });
     await new Promise<void>((resolve, reject) => {
@@ -99,6 +81,15 @@ export class Proxy {
     if (this.opts.idleTimeoutSec > 0) {
       for (const s of this.sessions) if (now - s.lastActive > this.opts.idleTimeoutSec * 1000) s.close();
     }
+  }
+
+  snapshot(): StatsSnapshot {
+    const backends: StatsSnapshot['backends'] = {};
+    for (const p of this.router.allPools()) backends[p.addr] = { up: p.up, inFlight: p.inFlight, errors: p.errors };
+    return {
+      commands: this.stats.commandSnapshot(), sessions: this.sessions.size, sessionsTotal: this.stats.sessionsTotal,
+      opsTotal: this.stats.total, opsErrors: this.stats.errors, backends, epoch: this.router.epoch,
+    };
   }
 
   sessionClosed(s: Session): void {

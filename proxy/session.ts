@@ -150,9 +150,11 @@ export class Session {
     }
     const p: Pending = { reply: null };
     this.pending.push(p);
+    const t0 = performance.now();
     conn.send(argv, (r) => {
-      // The reply may be a view of the backend's read buffer: keep a copy only until it is written.
+      // The reply is a view of the backend's read chunk, kept only until it is written.
       p.reply = r;
+      this.proxy.stats.latency(name, (performance.now() - t0) * 1000);
       if (r[0] === 45) this.proxy.stats.error(name);
       if (this.pending[0] === p) this.proxy.queueFlush(this);
     });
