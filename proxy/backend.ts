@@ -18,6 +18,8 @@ export interface BackendOptions {
   db: number;
   /** How long a request may wait for its reply before the connection is declared broken. */
   timeoutMs: number;
+  /** A dedicated (pinned) connection does not come back after it fails. */
+  noReconnect?: boolean;
 }
 
 export function errorReply(msg: string): Buffer {
@@ -35,6 +37,10 @@ export class BackendConn {
   private retryMs = 50;
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
+  /** When set, every reply goes here instead of to the FIFO (pub/sub subscriber connections). */
+  pushHandler: ReplyCallback | null = null;
+  /** Called once when the connection is gone for good (dedicated connections). */
+  onGone: (() => void) | null = null;
   /** Statistics for metrics. */
   errors = 0;
   lastError = '';
@@ -97,8 +103,9 @@ export class BackendConn {
         return;
       }
       if (end < 0) break;
-      const cb = this.queue.shift();
-      this.sentAt.shift();
+      // A subscribed connection receives messages nobody asked for: they all go to the push handler.
+      const cb = this.pushHandler ?? this.queue.shift();
+      if (this.pushHandler === null) this.sentAt.shift();
       // Replies are handed out as views; the chunk is not reused, only kept alive while referenced.
       if (cb) cb(buf.subarray(pos, end));
       pos = end;
@@ -119,7 +126,12 @@ export class BackendConn {
     const err = errorReply(`ERR backend ${this.addr} connection lost${this.lastError ? ` (${this.lastError})` : ''}`);
     for (const cb of pending) cb(err);
     if (wasUp) this.onState(false);
-    if (this.closed) return;
+    if (this.pushHandler !== null) this.pushHandler(err);
+    if (this.opts.noReconnect) this.closed = true;
+    if (this.closed) {
+      this.onGone?.();
+      return;
+    }
     this.timer = setTimeout(() => this.connect(), this.retryMs);
     this.retryMs = Math.min(this.retryMs * 2, 2000);
   }

@@ -84,6 +84,16 @@ export class Router {
     return g.master.get(db);
   }
 
+  /** The address of the master serving a slot. */
+  masterAddr(slot: number): string | null {
+    return this.bySlot[slot]?.spec.master ?? null;
+  }
+
+  /** The id and master address of every group. */
+  groupList(): GroupSpec[] {
+    return [...this.groups.values()].map((g) => g.spec);
+  }
+
   /** One connection per group master, for commands sent to every group (SCAN, aggregate INFO). */
   masters(): { id: number; addr: string; pool: BackendPool }[] {
     return [...this.groups.values()].map((g) => ({ id: g.spec.id, addr: g.spec.master, pool: g.master }));

@@ -2,7 +2,9 @@
  * One client connection to the proxy. Requests are parsed, routed by slot
  * and sent to the owning group's shared backend connection at once; replies
  * are written back strictly in request order, whatever order the backends
- * answer in (each request holds its place in `pending`).
+ * answer in (each request holds its place in `pending`). Stateful commands
+ * (transactions, subscriptions, blocking pops) are delegated to
+ * transaction.ts, subscriber.ts and a dedicated backend connection.
  */
 import type net from 'node:net';
 import { RequestParser } from '../common/resp/decoder.js';
@@ -12,11 +14,23 @@ import { E, argsPreview } from '../common/errors.js';
 import { slotOf } from '../common/slots.js';
 import type { Proxy } from './proxy.js';
 import { mergeReplies } from './fanout.js';
+import { BackendConn, errorReply } from './backend.js';
+import { Transaction } from './transaction.js';
+import { Subscriber } from './subscriber.js';
+import { scanCommand, allGroupsCommand } from './cluster-commands.js';
 
 /** A request's place in the reply order. */
 interface Pending {
   reply: Buffer | null;
 }
+
+/** How a command reaches its backend, decided by routeOf(). */
+export type Route =
+  | { kind: 'error'; msg: string }
+  | { kind: 'slot'; slot: number; readOnly: boolean }
+  | { kind: 'keyless' };
+
+const RESP2_SUBSCRIBED_OK = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'ping', 'quit', 'reset']);
 
 export class Session {
   readonly id: number;
@@ -24,21 +38,34 @@ export class Session {
   private readonly pending: Pending[] = [];
   private readonly out = new Writer();
   private authenticated: boolean;
-  private db = 0;
+  db = 0;
   private closing = false;
   private paused = false;
   readonly createdAt = Date.now();
   lastActive = Date.now();
   ops = 0;
+  tx: Transaction | null = null;
+  watch: { slot: number; conn: BackendConn } | null = null;
+  readonly sub: Subscriber;
+  /** Dedicated connection for blocking commands, kept for the next one to the same server. */
+  private blockConn: BackendConn | null = null;
 
-  constructor(private readonly proxy: Proxy, private readonly sock: net.Socket) {
+  constructor(readonly proxy: Proxy, private readonly sock: net.Socket) {
     this.id = proxy.nextSessionId++;
     this.authenticated = proxy.opts.sessionAuth === '';
     this.parser = new RequestParser({ maxBulkLen: 512 * 1024 * 1024, authRequired: !this.authenticated });
+    this.sub = new Subscriber(this);
     sock.setNoDelay(true);
     sock.on('data', (d: Buffer) => this.onData(d));
     sock.on('error', () => sock.destroy());
-    sock.on('close', () => proxy.sessionClosed(this));
+    sock.on('close', () => {
+      this.releasePinned();
+      proxy.sessionClosed(this);
+    });
+  }
+
+  get resp(): 2 | 3 {
+    return this.out.resp;
   }
 
   private onData(chunk: Buffer): void {
@@ -76,7 +103,7 @@ export class Session {
   }
 
   /** A request answered by the proxy itself, written in its turn. */
-  private localReply(fill: (w: Writer) => void): void {
+  localReply(fill: (w: Writer) => void): void {
     if (this.pending.length === 0) {
       fill(this.out);
       return;
@@ -87,44 +114,98 @@ export class Session {
     this.pending.push({ reply: Buffer.concat(w.take()) });
   }
 
-  private error(msg: string, cmd?: string): void {
+  error(msg: string, cmd?: string): void {
     this.proxy.stats.error(cmd ?? 'unknown');
     this.localReply((w) => w.error(msg));
   }
 
-  private dispatch(argv: Buffer[]): void {
+  /** Reserves the next place in the reply order; the returned function fills it. */
+  reserve(name: string): (reply: Buffer) => void {
+    const p: Pending = { reply: null };
+    this.pending.push(p);
+    const t0 = performance.now();
+    return (r) => {
+      p.reply = r;
+      this.proxy.stats.latency(name, (performance.now() - t0) * 1000);
+      if (r[0] === 45) this.proxy.stats.error(name);
+      if (this.pending[0] === p) this.proxy.queueFlush(this);
+    };
+  }
+
+  /** Resolves argv to a command, or replies with the error and returns null. */
+  private resolve(argv: Buffer[]): CommandInfo | null {
     const name = argv[0]!.toString('latin1');
     let cmd = lookupCommand(name);
     if (cmd === undefined) {
       this.error(E.UNKNOWN_COMMAND(name.slice(0, 128), argsPreview(argv.slice(1))));
-      return;
+      return null;
     }
     if (cmd.subcommands !== null && argv.length >= 2) {
       const sub = cmd.subcommands.get(argv[1]!.toString('latin1').toLowerCase());
       if (sub === undefined) {
         this.error(E.UNKNOWN_SUBCOMMAND(argv[1]!.toString('latin1').slice(0, 128), cmd.fullName));
-        return;
+        return null;
       }
       cmd = sub;
     }
     const arity = cmd.spec.arity;
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
       this.error(E.ARITY(cmd.fullName), cmd.fullName);
+      return null;
+    }
+    return cmd;
+  }
+
+  /** Where a keyed command goes: one slot, or an error (CROSSSLOT, not allowed). */
+  routeOf(cmd: CommandInfo, argv: Buffer[]): Route {
+    const keys = cmd.spec.keys && cmd.spec.keys.length > 0 ? keyPositions(cmd.spec, argv) : null;
+    if (keys === null || keys.length === 0) return { kind: 'keyless' };
+    const slot = slotOf(argv[keys[0]!]!);
+    for (let i = 1; i < keys.length; i++) {
+      if (slotOf(argv[keys[i]!]!) !== slot) return { kind: 'error', msg: E.CROSSSLOT };
+    }
+    return { kind: 'slot', slot, readOnly: (cmd.flags & F.readonly) !== 0 };
+  }
+
+  private dispatch(argv: Buffer[]): void {
+    const cmd = this.resolve(argv);
+    if (cmd === null) {
+      if (this.tx !== null) this.tx.failed = true;
       return;
     }
     if (!this.authenticated && (cmd.flags & F.no_auth) === 0) {
       this.error(E.NOAUTH, cmd.fullName);
       return;
     }
-    this.proxy.stats.call(cmd.fullName);
     const top = cmd.parent ?? cmd;
-    const policy = top.spec.proxy;
-    if (policy?.kind === 'local') {
-      this.local(top.spec.name, cmd, argv);
+    const name = top.spec.name;
+    if (this.resp === 2 && this.sub.count > 0 && !RESP2_SUBSCRIBED_OK.has(name)) {
+      this.error(E.SUBSCRIBE_CONTEXT(cmd.fullName), cmd.fullName);
       return;
     }
+    this.proxy.stats.call(cmd.fullName);
+    if (this.tx !== null && name !== 'exec' && name !== 'discard' && name !== 'multi' && name !== 'watch' && name !== 'quit' && name !== 'reset') {
+      this.tx.queue(cmd, argv);
+      return;
+    }
+    const policy = top.spec.proxy;
+    switch (policy?.kind) {
+      case 'local':
+        this.local(name, cmd, argv);
+        return;
+      case 'channel':
+        this.forward(slotOf(argv[1]!), argv, false, cmd.fullName);
+        return;
+      case 'all-groups':
+        if (name === 'scan') scanCommand(this, argv);
+        else allGroupsCommand(this, cmd, argv);
+        return;
+      case 'deny':
+        this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
+        return;
+    }
     const keys = cmd.spec.keys && cmd.spec.keys.length > 0 ? keyPositions(cmd.spec, argv) : null;
-    if (keys === null || keys.length === 0 || policy?.kind === 'deny') {
+    if (keys === null || keys.length === 0) {
       this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
       return;
     }
@@ -132,32 +213,51 @@ export class Session {
       this.split(cmd, argv, keys, policy.merge);
       return;
     }
-    const slot = slotOf(argv[keys[0]!]!);
-    for (let i = 1; i < keys.length; i++) {
-      if (slotOf(argv[keys[i]!]!) !== slot) {
-        this.error(E.CROSSSLOT, cmd.fullName);
-        return;
-      }
+    const route = this.routeOf(cmd, argv);
+    if (route.kind === 'error') {
+      this.error(route.msg, cmd.fullName);
+      return;
     }
-    this.forward(slot, argv, (cmd.flags & F.readonly) !== 0, cmd.fullName);
+    if (route.kind !== 'slot') return;
+    if (cmd.flags & F.blocking) {
+      this.forwardBlocking(route.slot, argv, cmd.fullName);
+      return;
+    }
+    this.forward(route.slot, argv, route.readOnly, cmd.fullName);
   }
 
-  private forward(slot: number, argv: Buffer[], readOnly: boolean, name: string): void {
+  forward(slot: number, argv: Buffer[], readOnly: boolean, name: string): void {
     const conn = this.proxy.router.backendFor(slot, this.db, readOnly);
     if (conn === null) {
       this.error('ERR the proxy has no slot table yet', name);
       return;
     }
-    const p: Pending = { reply: null };
-    this.pending.push(p);
-    const t0 = performance.now();
-    conn.send(argv, (r) => {
-      // The reply is a view of the backend's read chunk, kept only until it is written.
-      p.reply = r;
-      this.proxy.stats.latency(name, (performance.now() - t0) * 1000);
-      if (r[0] === 45) this.proxy.stats.error(name);
-      if (this.pending[0] === p) this.proxy.queueFlush(this);
-    });
+    conn.send(argv, this.reserve(name));
+  }
+
+  /** A connection of this session's own to the master of a slot's group (WATCH, blocking pops). */
+  dedicated(slot: number): BackendConn | null {
+    const addr = this.proxy.router.masterAddr(slot);
+    if (addr === null) return null;
+    return new BackendConn(addr, { auth: this.proxy.opts.backendAuth, db: this.db, timeoutMs: 0, noReconnect: true });
+  }
+
+  /** Blocking commands wait on a dedicated connection so they never hold up the shared one. */
+  private forwardBlocking(slot: number, argv: Buffer[], name: string): void {
+    const addr = this.proxy.router.masterAddr(slot);
+    if (addr === null) {
+      this.error('ERR the proxy has no slot table yet', name);
+      return;
+    }
+    if (this.blockConn === null || this.blockConn.addr !== addr) {
+      this.blockConn?.close();
+      const c = this.dedicated(slot)!;
+      c.onGone = () => {
+        if (this.blockConn === c) this.blockConn = null;
+      };
+      this.blockConn = c;
+    }
+    this.blockConn.send(argv, this.reserve(name));
   }
 
   /** MGET/MSET/DEL/...: one sub-request per group, merged in key order. */
@@ -177,26 +277,22 @@ export class Session {
       for (let j = 0; j < step; j++) part.argv.push(argv[pos + j]!);
       part.order.push(i);
     }
+    const readOnly = (cmd.flags & F.readonly) !== 0;
     if (byGroup.size === 1) {
-      const [part] = byGroup.values();
-      this.forward(part!.slot, argv, (cmd.flags & F.readonly) !== 0, cmd.fullName);
+      this.forward(byGroup.values().next().value!.slot, argv, readOnly, cmd.fullName);
       return;
     }
-    const p: Pending = { reply: null };
-    this.pending.push(p);
+    const fill = this.reserve(cmd.fullName);
     const parts = [...byGroup.values()];
     const replies: Buffer[] = new Array<Buffer>(parts.length);
     let left = parts.length;
     parts.forEach((part, i) => {
-      const conn = this.proxy.router.backendFor(part.slot, this.db, (cmd.flags & F.readonly) !== 0);
+      const conn = this.proxy.router.backendFor(part.slot, this.db, readOnly);
       const done = (r: Buffer) => {
-        replies[i] = Buffer.from(r);
-        if (--left === 0) {
-          p.reply = mergeReplies(merge, replies, parts.map((x) => x.order), keys.length);
-          if (this.pending[0] === p) this.proxy.queueFlush(this);
-        }
+        replies[i] = r;
+        if (--left === 0) fill(mergeReplies(merge, replies, parts.map((x) => x.order), keys.length));
       };
-      if (conn === null) done(Buffer.from('-ERR the proxy has no slot table yet\r\n'));
+      if (conn === null) done(errorReply('ERR the proxy has no slot table yet'));
       else conn.send(part.argv, done);
     });
   }
@@ -204,7 +300,13 @@ export class Session {
   private local(name: string, cmd: CommandInfo, argv: Buffer[]): void {
     switch (name) {
       case 'ping':
-        this.localReply((w) => (argv.length > 1 ? w.bulk(argv[1]!) : w.simple('PONG')));
+        if (this.resp === 2 && this.sub.count > 0) {
+          this.localReply((w) => {
+            w.array(2);
+            w.bulkStr('pong');
+            w.bulk(argv.length > 1 ? argv[1]! : Buffer.alloc(0));
+          });
+        } else this.localReply((w) => (argv.length > 1 ? w.bulk(argv[1]!) : w.simple('PONG')));
         return;
       case 'echo':
         this.localReply((w) => w.bulk(argv[1]!));
@@ -214,8 +316,9 @@ export class Session {
         this.closing = true;
         return;
       case 'select': {
-        const n = Number(argv[1]!.toString());
-        if (!/^-?\d+$/.test(argv[1]!.toString())) this.error(E.NOT_INTEGER, 'select');
+        const s = argv[1]!.toString();
+        const n = Number(s);
+        if (!/^-?\d+$/.test(s)) this.error(E.NOT_INTEGER, 'select');
         else if (n < 0 || n >= 16) this.error(E.DB_INDEX, 'select');
         else {
           this.db = n;
@@ -223,22 +326,16 @@ export class Session {
         }
         return;
       }
-      case 'auth': {
-        const pass = argv[argv.length - 1]!.toString();
-        const user = argv.length === 3 ? argv[1]!.toString() : 'default';
-        if (this.proxy.opts.sessionAuth === '') {
-          if (argv.length === 2) this.error(E.AUTH_NOT_SET, 'auth');
-          else this.error(E.WRONGPASS, 'auth');
-        } else if (user === 'default' && pass === this.proxy.opts.sessionAuth) {
-          this.authenticated = true;
-          this.localReply((w) => w.ok());
-        } else this.error(E.WRONGPASS, 'auth');
+      case 'auth':
+        this.auth(argv);
         return;
-      }
       case 'hello':
         this.hello(argv);
         return;
       case 'reset':
+        this.tx = null;
+        this.releasePinned();
+        this.sub.reset();
         this.db = 0;
         this.out.resp = 2;
         this.authenticated = this.proxy.opts.sessionAuth === '';
@@ -259,21 +356,36 @@ export class Session {
       case 'info':
         this.proxy.infoReply(this, argv);
         return;
+      case 'multi': case 'exec': case 'discard': case 'watch': case 'unwatch':
+        Transaction.command(this, name, cmd, argv);
+        return;
+      case 'subscribe': case 'unsubscribe': case 'psubscribe': case 'punsubscribe': case 'ssubscribe': case 'sunsubscribe':
+        this.sub.command(name, argv);
+        return;
       default:
         this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
     }
   }
 
+  private auth(argv: Buffer[]): void {
+    const pass = argv[argv.length - 1]!.toString();
+    const user = argv.length === 3 ? argv[1]!.toString() : 'default';
+    if (argv.length > 3) this.error(E.SYNTAX, 'auth');
+    else if (this.proxy.opts.sessionAuth === '') this.error(argv.length === 2 ? E.AUTH_NOT_SET : E.WRONGPASS, 'auth');
+    else if (user === 'default' && pass === this.proxy.opts.sessionAuth) {
+      this.authenticated = true;
+      this.localReply((w) => w.ok());
+    } else this.error(E.WRONGPASS, 'auth');
+  }
+
   /** A reply computed asynchronously by the proxy (INFO aggregates): reserves the place now. */
   deferred(): (fill: (w: Writer) => void) => void {
-    const p: Pending = { reply: null };
-    this.pending.push(p);
+    const done = this.reserve('deferred');
     return (fill) => {
       const w = new Writer(1024);
       w.resp = this.out.resp;
       fill(w);
-      p.reply = Buffer.concat(w.take());
-      if (this.pending[0] === p) this.proxy.queueFlush(this);
+      done(Buffer.concat(w.take()));
     };
   }
 
@@ -334,6 +446,12 @@ export class Session {
     });
   }
 
+  /** Pushes an unsolicited message (pub/sub) after the replies already due. */
+  push(raw: Buffer): void {
+    this.pending.push({ reply: raw });
+    if (this.pending.length === 1) this.proxy.queueFlush(this);
+  }
+
   /** Writes every reply that is next in order. */
   flush(): void {
     const q = this.pending;
@@ -361,7 +479,15 @@ export class Session {
     if (this.closing && q.length === 0) this.sock.end();
   }
 
+  releasePinned(): void {
+    this.watch?.conn.close();
+    this.watch = null;
+    this.blockConn?.close();
+    this.blockConn = null;
+  }
+
   close(): void {
+    this.sub.reset();
     this.sock.destroy();
   }
 }

@@ -179,3 +179,114 @@ describe('proxy with a failing backend', () => {
     await p2.close();
   });
 });
+
+describe('stateful commands through the proxy', () => {
+  it('BLPOP waits on its own connection and is served by a push from another client', async () => {
+    const a = new RawClient(proxy.port);
+    const b = new RawClient(proxy.port);
+    await a.connect();
+    await b.connect();
+    a.send(['BLPOP', 'queue{q}', '5']);
+    // The shared connections stay usable while a client is blocked.
+    expect(await b.call(['SET', 'other', '1'])).toBe('OK');
+    expect(await b.call(['RPUSH', 'queue{q}', 'job'])).toBe(1);
+    expect(show(await a.read())).toEqual(['$queue{q}', '$job']);
+    a.send(['BLPOP', 'queue{q}', '0.1']);
+    expect(show(await a.read())).toBe(null);
+    a.close();
+    b.close();
+  });
+
+  it('MULTI/EXEC on one slot, EXECABORT on queue errors, CROSSSLOT inside', async () => {
+    const c = new RawClient(proxy.port);
+    await c.connect();
+    expect(await c.call(['MULTI'])).toBe('OK');
+    expect(await c.call(['SET', '{acct}a', '10'])).toBe('QUEUED');
+    expect(await c.call(['INCRBY', '{acct}a', '5'])).toBe('QUEUED');
+    expect(await c.call(['PING'])).toBe('QUEUED');
+    expect(show(await c.call(['EXEC']))).toEqual(['+OK', ':15', '+PONG']);
+    expect(await c.call(['MULTI'])).toBe('OK');
+    expect(await c.call(['SET', '{acct}a', '1'])).toBe('QUEUED');
+    expect(show(await c.call(['SET', '{other}b', '1']))).toBe("-CROSSSLOT Keys in request don't hash to the same slot");
+    expect(show(await c.call(['EXEC']))).toBe('-EXECABORT Transaction discarded because of previous errors.');
+    expect(show(await c.call(['GET', '{acct}a']))).toBe('$15');
+    expect(show(await c.call(['EXEC']))).toBe('-ERR EXEC without MULTI');
+    expect(await c.call(['MULTI'])).toBe('OK');
+    expect(show(await c.call(['MULTI']))).toBe('-ERR MULTI calls can not be nested');
+    expect(await c.call(['DISCARD'])).toBe('OK');
+    c.close();
+  });
+
+  it('WATCH makes EXEC fail when another client changed the key', async () => {
+    const a = new RawClient(proxy.port);
+    const b = new RawClient(proxy.port);
+    await a.connect();
+    await b.connect();
+    await a.call(['SET', '{w}k', '1']);
+    expect(await a.call(['WATCH', '{w}k'])).toBe('OK');
+    expect(await b.call(['SET', '{w}k', '2'])).toBe('OK');
+    expect(await a.call(['MULTI'])).toBe('OK');
+    expect(await a.call(['SET', '{w}k', '3'])).toBe('QUEUED');
+    expect(show(await a.call(['EXEC']))).toBe(null);
+    expect(show(await a.call(['GET', '{w}k']))).toBe('$2');
+    expect(await a.call(['WATCH', '{w}k'])).toBe('OK');
+    expect(await a.call(['MULTI'])).toBe('OK');
+    expect(await a.call(['SET', '{w}k', '4'])).toBe('QUEUED');
+    expect(show(await a.call(['EXEC']))).toEqual(['+OK']);
+    a.close();
+    b.close();
+  });
+
+  it('SUBSCRIBE and PSUBSCRIBE receive messages published to channels on every group', async () => {
+    const sub = new RawClient(proxy.port);
+    const pub = new RawClient(proxy.port);
+    await sub.connect();
+    await pub.connect();
+    const chans = keysPerGroup(1).map((g) => g[0]!);
+    sub.send(['SUBSCRIBE', ...chans]);
+    for (const [i, ch] of chans.entries()) expect(show(await sub.read())).toEqual(['$subscribe', `$${ch}`, `:${i + 1}`]);
+    sub.send(['PSUBSCRIBE', 'key:*']);
+    expect(show(await sub.read())).toEqual(['$psubscribe', '$key:*', ':4']);
+    expect(show(await sub.call(['GET', 'x']))).toMatch(/^-ERR Can't execute 'get'/);
+    for (const ch of chans) expect(await pub.call(['PUBLISH', ch, `hi ${ch}`])).toBe(2);
+    const got: unknown[] = [];
+    for (let i = 0; i < chans.length * 2; i++) got.push(show(await sub.read()));
+    for (const ch of chans) {
+      expect(got).toContainEqual(['$message', `$${ch}`, `$hi ${ch}`]);
+      expect(got).toContainEqual(['$pmessage', '$key:*', `$${ch}`, `$hi ${ch}`]);
+    }
+    expect(show(await sub.call(['PING']))).toEqual(['$pong', '$']);
+    sub.send(['UNSUBSCRIBE']);
+    for (let i = 0; i < chans.length; i++) expect((show(await sub.read()) as string[])[0]).toBe('$unsubscribe');
+    sub.send(['PUNSUBSCRIBE']);
+    expect(show(await sub.read())).toEqual(['$punsubscribe', '$key:*', ':0']);
+    expect(await sub.call(['SET', 'after', '1'])).toBe('OK');
+    sub.close();
+    pub.close();
+  });
+
+  it('SCAN walks every group with one cursor and DBSIZE sums them', async () => {
+    const c = new RawClient(proxy.port);
+    await c.connect();
+    for (let i = 0; i < 300; i++) await c.call(['SET', `scan:${i}`, 'x']);
+    const seen = new Set<string>();
+    let cursor = '0';
+    let rounds = 0;
+    do {
+      const r = (await c.call(['SCAN', cursor, 'MATCH', 'scan:*', 'COUNT', '50'])) as [Buffer, Buffer[]];
+      cursor = r[0].toString();
+      for (const k of r[1]) seen.add(k.toString());
+      rounds++;
+    } while (cursor !== '0' && rounds < 1000);
+    expect(seen.size).toBe(300);
+    let total = 0;
+    for (const b of backends) {
+      const d = new RawClient(b.port);
+      await d.connect();
+      total += (await d.call(['DBSIZE'])) as number;
+      d.close();
+    }
+    expect(await c.call(['DBSIZE'])).toBe(total);
+    c.close();
+  });
+});

@@ -337,6 +337,7 @@ export const keyspaceCommands = [
     summary: "Incrementally iterate the keys space",
     complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
     arity: -2,
+    proxy: { kind: 'all-groups' },
     flags: ["readonly"],
     acl: ["keyspace"],
     tips: ["nondeterministic_output", "request_policy:special"],

@@ -9,6 +9,7 @@ export const pubsubCommands = [
     summary: "Listen for messages published to channels matching the given patterns",
     complexity: "O(N) where N is the number of patterns the client is already subscribed to.",
     arity: -2,
+    proxy: { kind: 'local' },
     flags: ["pubsub", "noscript", "loading", "stale"],
   },
   {
@@ -18,6 +19,7 @@ export const pubsubCommands = [
     summary: "Post a message to a channel",
     complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
     arity: 3,
+    proxy: { kind: 'channel' },
     flags: ["pubsub", "loading", "stale", "fast"],
   },
   {
@@ -27,6 +29,7 @@ export const pubsubCommands = [
     summary: "A container for Pub/Sub commands",
     complexity: "Depends on subcommand.",
     arity: -2,
+    proxy: { kind: 'all-groups' },
     flags: [],
     subcommands: [
       {
@@ -92,6 +95,7 @@ export const pubsubCommands = [
     summary: "Stop listening for messages posted to channels matching the given patterns",
     complexity: "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
     arity: -1,
+    proxy: { kind: 'local' },
     flags: ["pubsub", "noscript", "loading", "stale"],
   },
   {
@@ -113,6 +117,7 @@ export const pubsubCommands = [
     summary: "Listen for messages published to the given shard channels",
     complexity: "O(N) where N is the number of shard channels to subscribe to.",
     arity: -2,
+    proxy: { kind: 'local' },
     flags: ["pubsub", "noscript", "loading", "stale"],
     keys: [
       { flags: ["not_key"], begin: { index: 1 }, find: { range: { lastkey: -1, step: 1, limit: 0 } } },
@@ -125,6 +130,7 @@ export const pubsubCommands = [
     summary: "Listen for messages published to the given channels",
     complexity: "O(N) where N is the number of channels to subscribe to.",
     arity: -2,
+    proxy: { kind: 'local' },
     flags: ["pubsub", "noscript", "loading", "stale"],
   },
   {
@@ -134,6 +140,7 @@ export const pubsubCommands = [
     summary: "Stop listening for messages posted to the given shard channels",
     complexity: "O(N) where N is the number of clients already subscribed to a shard channel.",
     arity: -1,
+    proxy: { kind: 'local' },
     flags: ["pubsub", "noscript", "loading", "stale"],
     keys: [
       { flags: ["not_key"], begin: { index: 1 }, find: { range: { lastkey: -1, step: 1, limit: 0 } } },
@@ -146,6 +153,7 @@ export const pubsubCommands = [
     summary: "Stop listening for messages posted to the given channels",
     complexity: "O(N) where N is the number of clients already subscribed to a channel.",
     arity: -1,
+    proxy: { kind: 'local' },
     flags: ["pubsub", "noscript", "loading", "stale"],
   },
 ] as const satisfies readonly CommandSpec[];

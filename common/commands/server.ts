@@ -153,6 +153,7 @@ export const serverCommands = [
     summary: "Return the number of keys in the selected database",
     complexity: "O(1)",
     arity: 1,
+    proxy: { kind: 'all-groups' },
     flags: ["readonly", "fast"],
     acl: ["keyspace"],
     tips: ["request_policy:all_shards", "response_policy:agg_sum"],

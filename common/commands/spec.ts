@@ -38,14 +38,20 @@ export interface KeySpec {
  * split: cut the request per slot (keys every `step` arguments from the first
  * key) and merge replies by `merge`; same-slot: forward only if every key maps
  * to one slot, else CROSSSLOT; deny: refused by the proxy; local: answered by
- * the proxy itself. Commands without a policy and with keys are routed by
- * their first key; keyless ones without a policy are denied.
+ * the proxy itself (transactions and subscriptions are kept by the proxy and
+ * replayed on a pinned backend connection). Commands without a policy and
+ * with keys are routed by their first key; blocking ones on a dedicated
+ * connection; keyless ones without a policy are denied.
  */
 export type ProxyPolicy =
   | { kind: 'split'; merge: 'array' | 'sum' | 'ok' }
   | { kind: 'same-slot' }
   | { kind: 'deny' }
   | { kind: 'local' }
+  /** Routed by the slot of the channel name (PUBLISH), so it meets SUBSCRIBE on the same group. */
+  | { kind: 'channel' }
+  /** Sent to every group and merged (SCAN walks groups in turn; PUBSUB sums). */
+  | { kind: 'all-groups' }
   | { kind: 'any' };
 
 export interface CommandSpec {
