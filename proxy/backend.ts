@@ -151,7 +151,7 @@ export class BackendConn {
     this.out.command(argv);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(this.flushOut);
+      setImmediate(this.flushOut);
     }
   }
 

@@ -101,7 +101,8 @@ export class Proxy {
     this.flushQueue.add(s);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => {
+      // After the whole poll phase: replies from several backends for one client leave in one write.
+      setImmediate(() => {
         this.flushScheduled = false;
         for (const x of this.flushQueue) x.flush();
         this.flushQueue.clear();

@@ -204,6 +204,13 @@ export class Session {
         this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
         return;
     }
+    // Fast path: one key at a fixed position (GET, SET, INCR, HSET...), no key array built.
+    const first = cmd.legacy[0];
+    if (first > 0 && cmd.legacy[1] === first && cmd.spec.keys!.length === 1 && first < argv.length) {
+      if (cmd.flags & F.blocking) this.forwardBlocking(slotOf(argv[first]!), argv, cmd.fullName);
+      else this.forward(slotOf(argv[first]!), argv, (cmd.flags & F.readonly) !== 0, cmd.fullName);
+      return;
+    }
     const keys = cmd.spec.keys && cmd.spec.keys.length > 0 ? keyPositions(cmd.spec, argv) : null;
     if (keys === null || keys.length === 0) {
       this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
@@ -213,17 +220,18 @@ export class Session {
       this.split(cmd, argv, keys, policy.merge);
       return;
     }
-    const route = this.routeOf(cmd, argv);
-    if (route.kind === 'error') {
-      this.error(route.msg, cmd.fullName);
-      return;
+    const slot = slotOf(argv[keys[0]!]!);
+    for (let i = 1; i < keys.length; i++) {
+      if (slotOf(argv[keys[i]!]!) !== slot) {
+        this.error(E.CROSSSLOT, cmd.fullName);
+        return;
+      }
     }
-    if (route.kind !== 'slot') return;
     if (cmd.flags & F.blocking) {
-      this.forwardBlocking(route.slot, argv, cmd.fullName);
+      this.forwardBlocking(slot, argv, cmd.fullName);
       return;
     }
-    this.forward(route.slot, argv, route.readOnly, cmd.fullName);
+    this.forward(slot, argv, (cmd.flags & F.readonly) !== 0, cmd.fullName);
   }
 
   forward(slot: number, argv: Buffer[], readOnly: boolean, name: string): void {
