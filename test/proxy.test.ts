@@ -290,3 +290,30 @@ describe('stateful commands through the proxy', () => {
     c.close();
   });
 });
+
+describe('proxy authentication', () => {
+  it('session-auth gates clients; backend-auth is used towards the servers', async () => {
+    const secured = await startRedis(['--requirepass', 'backpw']);
+    const p = await startProxy(['--listen', '127.0.0.1:0', '--session-auth', 'frontpw', '--backend-auth', 'backpw']);
+    p.setTable(parseSlotTable({ groups: [{ id: 1, master: `127.0.0.1:${secured.port}` }], slots: { '0-1023': 1 } }));
+    const c = new RawClient(p.port);
+    await c.connect();
+    expect(show(await c.call(['GET', 'k']))).toBe('-NOAUTH Authentication required.');
+    expect(show(await c.call(['AUTH', 'backpw']))).toBe('-WRONGPASS invalid username-password pair or user is disabled.');
+    expect(await c.call(['AUTH', 'frontpw'])).toBe('OK');
+    expect(await c.call(['SET', 'k', 'v'])).toBe('OK');
+    expect(show(await c.call(['GET', 'k']))).toBe('$v');
+    c.close();
+    const d = new RawClient(p.port);
+    await d.connect();
+    d.write('*20\r\n');
+    expect(show(await d.read())).toBe('-ERR Protocol error: unauthenticated multibulk length');
+    await d.waitClose();
+    const e = new Redis({ port: p.port, password: 'frontpw', lazyConnect: true });
+    await e.connect();
+    expect(await e.get('k')).toBe('v');
+    e.disconnect();
+    await p.close();
+    await secured.stop();
+  });
+});
