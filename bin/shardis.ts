@@ -4,12 +4,14 @@
  */
 import { serverMain } from '../server/main.js';
 import { proxyMain } from '../proxy/main.js';
+import { dashboardMain } from '../dashboard/main.js';
 
 const USAGE = `Usage: shardis <command> [options]
 
 Commands:
   server [redis.conf] [--name value ...]   run a Redis-compatible engine (like redis-server)
   proxy --slots slots.json [--listen h:p]  run a slot-routing proxy in front of server groups
+  dashboard --storage fs:DIR|etcd:H:P      run the coordinator (REST API, slot table, proxies)
   demo                                     run a local cluster (until the dashboard exists: one server on 6379)
 `;
 
@@ -20,6 +22,9 @@ switch (sub) {
     break;
   case 'proxy':
     await proxyMain(rest);
+    break;
+  case 'dashboard':
+    await dashboardMain(rest);
     break;
   case 'demo':
     process.stdout.write('Shardis demo: one engine on 127.0.0.1:6379 (connect with: redis-cli -p 6379)\n');

@@ -1,0 +1,111 @@
+/*
+ * `shardis dashboard`: one active dashboard per product, elected by a lease
+ * lock in storage. A second one waits as a standby and takes over when the
+ * active one's lease lapses (it crashed or was cut off); a dashboard that
+ * loses its lease exits at once rather than act on a stale view.
+ */
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { parse as parseToml } from 'smol-toml';
+import type { Store } from '../storage/store.js';
+import { FsStore } from '../storage/fs-store.js';
+import { EtcdStore } from '../storage/etcd-store.js';
+import { dashboardKey } from '../storage/paths.js';
+import { Coordinator } from './coordinator.js';
+import { buildApp } from './app.js';
+
+const FLAGS = {
+  product: { type: 'string' }, storage: { type: 'string' }, listen: { type: 'string' }, token: { type: 'string' },
+  config: { type: 'string' }, 'lease-ttl': { type: 'string' },
+} as const;
+
+export class DashboardConfigError extends Error {}
+
+export interface DashboardOptions {
+  product: string;
+  storage: string;
+  listen: string;
+  token: string;
+  tokenGenerated: boolean;
+  leaseTtlMs: number;
+}
+
+export function dashboardOptions(args: string[]): DashboardOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: FLAGS, strict: true });
+  } catch (e) {
+    throw new DashboardConfigError((e as Error).message);
+  }
+  const v: Record<string, string> = {};
+  if (parsed.values.config) {
+    let doc: Record<string, unknown>;
+    try {
+      doc = parseToml(readFileSync(parsed.values.config, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new DashboardConfigError(`cannot read ${parsed.values.config}: ${(e as Error).message}`);
+    }
+    for (const [k, val] of Object.entries(doc)) {
+      const key = k.replace(/_/g, '-');
+      if (!(key in FLAGS) || key === 'config') throw new DashboardConfigError(`${parsed.values.config}: unknown setting '${k}'`);
+      v[key] = String(val);
+    }
+  }
+  for (const [k, val] of Object.entries(parsed.values)) if (typeof val === 'string') v[k] = val;
+  const product = v.product ?? 'shardis';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(product)) throw new DashboardConfigError(`--product must be 1-64 letters, digits, '-' or '_', got '${product}'`);
+  const storage = v.storage ?? 'fs:./data';
+  if (!/^(fs:.+|etcd:.+:\d+(,.+:\d+)*)$/.test(storage)) throw new DashboardConfigError(`--storage must be fs:DIR or etcd:HOST:PORT[,HOST:PORT], got '${storage}'`);
+  const listen = v.listen ?? '127.0.0.1:18080';
+  if (!/^.+:\d+$/.test(listen)) throw new DashboardConfigError(`--listen must be host:port, got '${listen}'`);
+  const ttl = Number(v['lease-ttl'] ?? '10000');
+  if (!Number.isInteger(ttl) || ttl < 500) throw new DashboardConfigError(`--lease-ttl must be an integer number of ms >= 500, got '${v['lease-ttl']}'`);
+  const token = v.token ?? '';
+  return { product, storage, listen, token: token === '' ? randomBytes(16).toString('hex') : token, tokenGenerated: token === '', leaseTtlMs: ttl };
+}
+
+export function openStore(spec: string): Store {
+  return spec.startsWith('fs:') ? new FsStore(spec.slice(3)) : new EtcdStore(spec.slice(5));
+}
+
+export async function dashboardMain(args: string[]): Promise<void> {
+  let o: DashboardOptions;
+  try {
+    o = dashboardOptions(args);
+  } catch (e) {
+    process.stderr.write(`shardis dashboard: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  const store = openStore(o.storage);
+  const owner = `${o.listen}/pid-${process.pid}`;
+  let lock = await store.tryLock(dashboardKey(o.product), owner, o.leaseTtlMs);
+  if (lock === null) {
+    process.stdout.write(`standby: another dashboard holds product '${o.product}'; waiting for its lease to lapse\n`);
+    while (lock === null) {
+      await new Promise((r) => setTimeout(r, Math.min(1000, o.leaseTtlMs / 4)));
+      lock = await store.tryLock(dashboardKey(o.product), owner, o.leaseTtlMs).catch(() => null);
+    }
+  }
+  lock.onLost(() => {
+    process.stderr.write('shardis dashboard: lost the leadership lease; exiting so the active dashboard is the only one acting\n');
+    process.exit(2);
+  });
+  const coord = new Coordinator(store, o.product, o.token);
+  await coord.load();
+  const app = await buildApp(coord, o.token);
+  const i = o.listen.lastIndexOf(':');
+  const addr = await app.listen({ host: o.listen.slice(0, i), port: Number(o.listen.slice(i + 1)) });
+  process.stdout.write(`shardis dashboard for product '${o.product}' on ${addr} (storage ${o.storage}, epoch ${coord.epoch})\n`);
+  if (o.tokenGenerated) process.stdout.write(`token (generated; pass --token to fix it): ${o.token}\n`);
+  const stop = () => {
+    void (async () => {
+      await app.close();
+      await lock!.release();
+      await store.close();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
