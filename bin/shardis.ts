@@ -5,6 +5,7 @@
 import { serverMain } from '../server/main.js';
 import { proxyMain } from '../proxy/main.js';
 import { dashboardMain } from '../dashboard/main.js';
+import { adminMain } from '../dashboard/admin-cli.js';
 
 const USAGE = `Usage: shardis <command> [options]
 
@@ -12,6 +13,7 @@ Commands:
   server [redis.conf] [--name value ...]   run a Redis-compatible engine (like redis-server)
   proxy --slots slots.json [--listen h:p]  run a slot-routing proxy in front of server groups
   dashboard --storage fs:DIR|etcd:H:P      run the coordinator (REST API, slot table, proxies)
+  admin <command>                          operate the cluster through the dashboard (shardis admin --help)
   demo                                     run a local cluster (until the dashboard exists: one server on 6379)
 `;
 
@@ -25,6 +27,9 @@ switch (sub) {
     break;
   case 'dashboard':
     await dashboardMain(rest);
+    break;
+  case 'admin':
+    await adminMain(rest);
     break;
   case 'demo':
     process.stdout.write('Shardis demo: one engine on 127.0.0.1:6379 (connect with: redis-cli -p 6379)\n');
