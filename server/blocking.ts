@@ -5,9 +5,15 @@
  * FIFO order of blocking (Redis 7 re-executes the command too); if it is
  * served it replies and the client resumes, otherwise it stays blocked in
  * its place. Timeouts reply with the command's own "nothing" reply.
+ *
+ * Contract for blocking handlers: during a re-run (`c.blockRetry`), a key of
+ * the wrong type means "not ready" (Redis 7.0 leaves the client blocked),
+ * not a WRONGTYPE error; servingKey() names the key that was signalled, so a
+ * handler can serve from that key first as Redis 7.0 does. Any reply other
+ * than calling blockClient() again ends the block.
  */
 import type { CommandInfo } from '../common/commands/index.js';
-import type { Client } from './client.js';
+import type { BlockState, Client } from './client.js';
 import { call } from './dispatch.js';
 import type { Server } from './server.js';
 import { onClientFree } from './client-lifecycle.js';
@@ -29,6 +35,8 @@ export function blockClient(c: Client, cmd: CommandInfo, argv: Buffer[], keys: s
   }
   const server = c.server;
   const m = server.blockingKeys[c.dbIndex]!;
+  // A key given twice (BLPOP k k 0) waits once.
+  if (keys.length > 1) keys = [...new Set(keys)];
   for (const k of keys) {
     let q = m.get(k);
     if (q === undefined) {
@@ -39,16 +47,44 @@ export function blockClient(c: Client, cmd: CommandInfo, argv: Buffer[], keys: s
   }
   const ownArgv = argv.map((a) => Buffer.from(a));
   c.blocked = { keys, dbIndex: c.dbIndex, deadline: timeoutMs > 0 ? Date.now() + timeoutMs : 0, cmd, argv: ownArgv, onTimeout, timer: null };
-  if (timeoutMs > 0) {
-    c.blocked.timer = setTimeout(() => {
-      if (c.blocked === null) return;
-      const b = c.blocked;
-      unblockClient(c);
-      b.onTimeout(c);
-      finishUnblock(c);
-    }, timeoutMs);
-  }
+  if (timeoutMs > 0) armTimer(c, c.blocked);
   server.blockedClients++;
+}
+
+/** Node timers cannot wait more than 2^31-1 ms: long timeouts re-arm until the deadline. */
+const MAX_TIMER = 2147483647;
+
+function armTimer(c: Client, b: BlockState): void {
+  const left = b.deadline - Date.now();
+  b.timer = setTimeout(() => {
+    if (c.blocked !== b) return;
+    if (b.deadline - Date.now() > 0 && left > MAX_TIMER) {
+      armTimer(c, b);
+      return;
+    }
+    unblockClient(c);
+    b.onTimeout(c);
+    countUnblocked(c, b);
+    finishUnblock(c);
+  }, Math.max(1, Math.min(left, MAX_TIMER)));
+}
+
+/** A command that ends blocked without being served (timeout, CLIENT UNBLOCK) still counts as a call. */
+function countUnblocked(c: Client, b: BlockState, failed = false): void {
+  const st = c.server.commandStat(b.cmd.fullName);
+  st.calls++;
+  if (failed) st.failed++;
+  c.server.stats.totalCommands++;
+}
+
+/**
+ * The key whose signal caused the current re-run of a blocked command, or
+ * null outside a re-run. Redis 7.0 serves the clients of the key that became
+ * ready from that key, so a re-run command should look only at it.
+ */
+let currentReadyKey: string | null = null;
+export function servingKey(): string | null {
+  return currentReadyKey;
 }
 
 /** Removes the client from every wait queue. */
@@ -82,6 +118,7 @@ export function unblockByRequest(c: Client, asError: boolean): boolean {
   unblockClient(c);
   if (asError) c.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
   else b.onTimeout(c);
+  countUnblocked(c, b, asError);
   finishUnblock(c);
   return true;
 }
@@ -101,7 +138,12 @@ export function handleReadyKeys(server: Server): void {
           const prevDb = c.dbIndex;
           c.select(b.dbIndex);
           c.blockRetry = true;
-          call(c, b.cmd, b.argv);
+          currentReadyKey = key;
+          try {
+            call(c, b.cmd, b.argv);
+          } finally {
+            currentReadyKey = null;
+          }
           const served = c.blockRetry;
           c.blockRetry = false;
           if (served) {

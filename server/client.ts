@@ -32,6 +32,13 @@ export interface QueuedCommand {
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
+/** A WATCHed key; `expired` when it was already logically expired at WATCH time (Redis 7.0 watchedKey.expired). */
+export interface WatchedKey {
+  db: Db;
+  key: string;
+  expired: boolean;
+}
+
 export interface BlockState {
   /** Keys (in db `dbIndex`) whose change may serve the client. */
   keys: string[];
@@ -69,7 +76,7 @@ export class Client {
   multiError = false;
   /** A WATCHed key was touched: EXEC must fail. */
   dirtyCas = false;
-  readonly watched: { db: Db; key: string }[] = [];
+  readonly watched: WatchedKey[] = [];
   /** Set while a command runs inside EXEC (blocking commands must not block). */
   inExec = false;
 
@@ -77,6 +84,8 @@ export class Client {
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
   readonly shardChannels = new Set<string>();
+  /** Pub/Sub pushes written while CLIENT REPLY OFF|SKIP discards the command's output: call() re-adds them. */
+  keptPushes: Buffer[] | null = null;
 
   replyMode: ReplyMode = 'on';
   /** Set by a handler to propagate a different form of the command (EXPIRE → PEXPIREAT...); [] for nothing. */

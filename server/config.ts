@@ -25,6 +25,8 @@ export interface ParamDef {
   immutable?: boolean;
   /** Stored as given but never printed by CONFIG GET (e.g. include). */
   hidden?: boolean;
+  /** Redis's HIDDEN_CONFIG (debugging knobs): left out of CONFIG GET patterns, but readable and settable by name. */
+  debug?: boolean;
 }
 
 const INT_MAX = 2147483647;
@@ -77,6 +79,44 @@ function checkSave(v: string): { error: string } | { value: string } {
   return { value: parts.join(' ') };
 }
 
+/** shutdown-on-sigint/sigterm: a set of flags (enum flags config), printed in Redis's order, "default" when empty. */
+function checkShutdownFlags(v: string): { error: string } | { value: string } {
+  const order = ['save', 'nosave', 'now', 'force'];
+  const words = v.trim() === '' ? [] : v.trim().toLowerCase().split(/\s+/);
+  const set = new Set<string>();
+  for (const w of words) {
+    if (w !== 'default' && !order.includes(w)) return { error: 'argument(s) must be one of the following: default, save, nosave, now, force' };
+    if (w !== 'default') set.add(w);
+  }
+  if (words.length === 0) return { error: 'argument(s) must be one of the following: default, save, nosave, now, force' };
+  const out = order.filter((w) => set.has(w));
+  return { value: out.length === 0 ? 'default' : out.join(' ') };
+}
+
+/** maxmemory-clients: a memory value or a percentage of maxmemory ("10%"). */
+function checkMemOrPercent(v: string): { error: string } | { value: string } {
+  if (/^\d+%$/.test(v.trim())) {
+    if (Number(v.trim().slice(0, -1)) > 100) return { error: 'percentage argument must be less or equal to 100' };
+    return { value: v.trim() };
+  }
+  const n = parseMemory(v);
+  if (Number.isNaN(n) || n < 0) return { error: 'argument must be a memory or percent value' };
+  return { value: String(n) };
+}
+
+/** latency-tracking-info-percentiles: floats in [0, 100], shown as %f without trailing zeros. */
+function checkPercentiles(v: string): { error: string } | { value: string } {
+  const parts = v.trim() === '' ? [] : v.trim().split(/\s+/);
+  const out: string[] = [];
+  for (const p of parts) {
+    const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(p) ? Number(p) : NaN;
+    if (Number.isNaN(n)) return { error: 'Invalid latency-tracking-info-percentiles parameters' };
+    if (n < 0 || n > 100) return { error: 'latency-tracking-info-percentiles parameters should sit between [0.0,100.0]' };
+    out.push(n.toFixed(6).replace(/\.?0+$/, ''));
+  }
+  return { value: out.join(' ') };
+}
+
 export const PARAMS: readonly ParamDef[] = [
   str('bind', '* -::*'), int('port', 6379, 0, 65535), str('unixsocket', '', { immutable: true }),
   special('unixsocketperm', '0', (v) => (/^[0-7]+$/.test(v) ? { value: v } : { error: 'Invalid unixsocketperm' }), { immutable: true }),
@@ -92,7 +132,7 @@ export const PARAMS: readonly ParamDef[] = [
   bool('always-show-logo', 'no', { immutable: true }), bool('set-proc-title', 'yes', { immutable: true }),
   str('proc-title-template', '{title} {listen-addr} {server-mode}'),
   mem('maxmemory', 0), enm('maxmemory-policy', 'noeviction', EVICTION_POLICIES),
-  int('maxmemory-samples', 5, 1, 64), int('maxmemory-eviction-tenacity', 10, 0, 100), mem('maxmemory-clients', 0),
+  int('maxmemory-samples', 5, 1, INT_MAX), int('maxmemory-eviction-tenacity', 10, 0, 100), special('maxmemory-clients', '0', checkMemOrPercent),
   int('lfu-log-factor', 10, 0, INT_MAX), int('lfu-decay-time', 1, 0, INT_MAX),
   bool('lazyfree-lazy-eviction', 'no'), bool('lazyfree-lazy-expire', 'no'), bool('lazyfree-lazy-server-del', 'no'),
   bool('lazyfree-lazy-user-del', 'no'), bool('lazyfree-lazy-user-flush', 'no'),
@@ -103,18 +143,18 @@ export const PARAMS: readonly ParamDef[] = [
   mem('proto-max-bulk-len', 512 * 1024 * 1024, { min: 1024 * 1024 }), mem('client-query-buffer-limit', 1024 * 1024 * 1024, { min: 1024 * 1024 }),
   str('client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60'),
   int('slowlog-log-slower-than', 10000, -1, LLONG_MAX), int('slowlog-max-len', 128, 0, LLONG_MAX),
-  int('latency-monitor-threshold', 0, 0, LLONG_MAX), bool('latency-tracking', 'yes'), str('latency-tracking-info-percentiles', '50 99 99.9'),
+  int('latency-monitor-threshold', 0, 0, LLONG_MAX), bool('latency-tracking', 'yes'), special('latency-tracking-info-percentiles', '50 99 99.9', checkPercentiles),
   special('save', '3600 1 300 100 60 10000', checkSave), str('dir', '', {}), str('dbfilename', 'dump.rdb'),
-  bool('rdbcompression', 'yes'), bool('rdbchecksum', 'yes'), bool('stop-writes-on-bgsave-error', 'yes'),
-  bool('rdb-del-sync-files', 'no'), bool('rdb-save-incremental-fsync', 'yes'), bool('sanitize-dump-payload', 'no'),
+  bool('rdbcompression', 'yes'), bool('rdbchecksum', 'yes', { immutable: true }), bool('stop-writes-on-bgsave-error', 'yes'),
+  bool('rdb-del-sync-files', 'no'), bool('rdb-save-incremental-fsync', 'yes'), enm('sanitize-dump-payload', 'no', ['no', 'yes', 'clients']),
   bool('appendonly', 'no'), str('appendfilename', 'appendonly.aof', { immutable: true }), str('appenddirname', 'appendonlydir', { immutable: true }),
-  enm('appendfsync', 'everysec', ['always', 'everysec', 'no']), bool('no-appendfsync-on-rewrite', 'no'),
+  enm('appendfsync', 'everysec', ['everysec', 'always', 'no']), bool('no-appendfsync-on-rewrite', 'no'),
   int('auto-aof-rewrite-percentage', 100, 0, INT_MAX), mem('auto-aof-rewrite-min-size', 64 * 1024 * 1024),
   bool('aof-load-truncated', 'yes'), bool('aof-use-rdb-preamble', 'yes'), bool('aof-rewrite-incremental-fsync', 'yes'),
   bool('aof-timestamp-enabled', 'no'), bool('aof-disable-auto-gc', 'no'),
-  str('replicaof', '', { alias: 'slaveof' }), bool('replica-read-only', 'yes', { alias: 'slave-read-only' }),
+  str('replicaof', '', { alias: 'slaveof', immutable: true }), bool('replica-read-only', 'yes', { alias: 'slave-read-only' }),
   bool('replica-serve-stale-data', 'yes', { alias: 'slave-serve-stale-data' }), int('replica-priority', 100, 0, INT_MAX, { alias: 'slave-priority' }),
-  mem('repl-backlog-size', 1024 * 1024, { min: 1 }), int('repl-backlog-ttl', 3600, 0, INT_MAX), int('repl-ping-replica-period', 10, 1, INT_MAX, { alias: 'repl-ping-slave-period' }),
+  mem('repl-backlog-size', 1024 * 1024, { min: 1 }), int('repl-backlog-ttl', 3600, 0, LLONG_MAX), int('repl-ping-replica-period', 10, 1, INT_MAX, { alias: 'repl-ping-slave-period' }),
   int('repl-timeout', 60, 1, INT_MAX), bool('repl-diskless-sync', 'yes'), int('repl-diskless-sync-delay', 5, 0, INT_MAX),
   int('repl-diskless-sync-max-replicas', 0, 0, INT_MAX), enm('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb']),
   bool('repl-disable-tcp-nodelay', 'no'), int('min-replicas-to-write', 0, 0, INT_MAX, { alias: 'min-slaves-to-write' }),
@@ -124,8 +164,8 @@ export const PARAMS: readonly ParamDef[] = [
   bool('replica-ignore-disk-write-errors', 'no'), enm('propagation-error-behavior', 'ignore', ['ignore', 'panic', 'panic-on-replicas']),
   int('hash-max-listpack-entries', 512, 0, LLONG_MAX, { alias: 'hash-max-ziplist-entries' }),
   mem('hash-max-listpack-value', 64, { alias: 'hash-max-ziplist-value' }),
-  int('list-max-listpack-size', -2, -5, INT_MAX, { alias: 'list-max-ziplist-size' }), int('list-compress-depth', 0, 0, INT_MAX),
-  int('set-max-intset-entries', 512, 0, INT_MAX),
+  int('list-max-listpack-size', -2, -2147483648, INT_MAX, { alias: 'list-max-ziplist-size' }), int('list-compress-depth', 0, 0, INT_MAX),
+  int('set-max-intset-entries', 512, 0, LLONG_MAX),
   int('zset-max-listpack-entries', 128, 0, LLONG_MAX, { alias: 'zset-max-ziplist-entries' }),
   mem('zset-max-listpack-value', 64, { alias: 'zset-max-ziplist-value' }),
   mem('hll-sparse-max-bytes', 3000), mem('stream-node-max-bytes', 4096), int('stream-node-max-entries', 100, 0, LLONG_MAX),
@@ -136,11 +176,11 @@ export const PARAMS: readonly ParamDef[] = [
   int('io-threads', 1, 1, 128, { immutable: true }), bool('io-threads-do-reads', 'no', { immutable: true }),
   int('lua-time-limit', 5000, 0, LLONG_MAX, { alias: 'busy-reply-threshold' }), int('tracking-table-max-keys', 1000000, 0, LLONG_MAX),
   str('aclfile', '', { immutable: true }), int('acllog-max-len', 128, 0, LLONG_MAX), enm('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
-  bool('enable-debug-command', 'no', { immutable: true }), bool('enable-module-command', 'no', { immutable: true }),
-  bool('enable-protected-configs', 'no', { immutable: true }), bool('crash-log-enabled', 'yes'), bool('crash-memcheck-enabled', 'yes'),
+  enm('enable-debug-command', 'no', ['no', 'yes', 'local'], { immutable: true }), enm('enable-module-command', 'no', ['no', 'yes', 'local'], { immutable: true }),
+  enm('enable-protected-configs', 'no', ['no', 'yes', 'local'], { immutable: true }), bool('crash-log-enabled', 'yes'), bool('crash-memcheck-enabled', 'yes'),
   bool('disable-thp', 'yes', { immutable: true }), str('oom-score-adj', 'no'), str('oom-score-adj-values', '0 200 800'),
-  enm('shutdown-on-sigint', 'default', ['default', 'save', 'nosave', 'now', 'force']), enm('shutdown-on-sigterm', 'default', ['default', 'save', 'nosave', 'now', 'force']),
-  int('shutdown-timeout', 10, 0, INT_MAX), str('ignore-warnings', ''), int('socket-mark-id', 0, 0, INT_MAX),
+  special('shutdown-on-sigint', 'default', checkShutdownFlags), special('shutdown-on-sigterm', 'default', checkShutdownFlags),
+  int('shutdown-timeout', 10, 0, INT_MAX), str('ignore-warnings', ''), int('socket-mark-id', 0, 0, INT_MAX, { immutable: true }),
   bool('cluster-enabled', 'no', { immutable: true }), str('cluster-config-file', 'nodes.conf', { immutable: true }),
   int('cluster-node-timeout', 15000, 0, LLONG_MAX), int('cluster-port', 0, 0, 65535, { immutable: true }),
   bool('cluster-require-full-coverage', 'yes'), bool('cluster-allow-reads-when-down', 'no'), bool('cluster-allow-pubsubshard-when-down', 'yes'),
@@ -152,9 +192,11 @@ export const PARAMS: readonly ParamDef[] = [
   str('tls-client-key-file', ''), str('tls-client-key-file-pass', ''), str('tls-dh-params-file', ''), str('tls-ca-cert-file', ''), str('tls-ca-cert-dir', ''),
   str('tls-protocols', ''), str('tls-ciphers', ''), str('tls-ciphersuites', ''), bool('tls-prefer-server-ciphers', 'no'), bool('tls-session-caching', 'yes'),
   int('tls-session-cache-size', 20480, 0, INT_MAX), int('tls-session-cache-timeout', 300, 0, INT_MAX), bool('tls-replication', 'no'),
-  bool('tls-cluster', 'no'), enm('tls-auth-clients', 'yes', ['yes', 'no', 'optional']),
+  bool('tls-cluster', 'no'), enm('tls-auth-clients', 'yes', ['no', 'yes', 'optional']),
   str('bind-source-addr', ''), str('server_cpulist', '', { immutable: true }), str('bio_cpulist', '', { immutable: true }),
   str('aof_rewrite_cpulist', '', { immutable: true }), str('bgsave_cpulist', '', { immutable: true }),
+  int('key-load-delay', 0, -2147483648, INT_MAX, { debug: true }), int('rdb-key-save-delay', 0, -2147483648, INT_MAX, { debug: true }),
+  int('loading-process-events-interval-bytes', 2 * 1024 * 1024, 1024, INT_MAX, { debug: true }),
   str('rename-command', '', { hidden: true, immutable: true }), str('include', '', { hidden: true, immutable: true }),
 ];
 
@@ -311,8 +353,7 @@ export class Config {
       const p = findParam(name);
       if (!p) throw fatal(lineNo, lineText, 'Bad directive or wrong number of arguments', source);
       // Multi-word values (save 900 1 300 10, bind a b, replicaof h p) are joined like Redis.
-      const multi = p.name === 'save' || p.name === 'bind' || p.name === 'replicaof' || p.name === 'client-output-buffer-limit' ||
-        p.name === 'oom-score-adj-values' || p.name === 'latency-tracking-info-percentiles';
+      const multi = MULTI_ARG.has(p.name);
       if (!multi && args.length !== 1) throw fatal(lineNo, lineText, 'wrong number of arguments', source);
       let value = args.join(' ');
       // Several `save` lines accumulate, as in Redis.
@@ -340,12 +381,12 @@ export class Config {
       if (!p || p.hidden) { out.push(raw); continue; }
       if (done.has(p.name)) continue;
       done.add(p.name);
-      out.push(`${p.name} ${quote(this.values.get(p.name)!)}`);
+      out.push(`${p.name} ${formatForFile(p, this.values.get(p.name)!)}`);
     }
     const changed = PARAMS.filter((p) => !p.hidden && !done.has(p.name) && this.values.get(p.name) !== p.def);
     if (changed.length > 0) {
       if (!out.includes('# Generated by CONFIG REWRITE')) out.push('# Generated by CONFIG REWRITE');
-      for (const p of changed) out.push(`${p.name} ${quote(this.values.get(p.name)!)}`);
+      for (const p of changed) out.push(`${p.name} ${formatForFile(p, this.values.get(p.name)!)}`);
     }
     const tmp = `${this.file}.tmp-${process.pid}`;
     writeFileSync(tmp, out.join('\n').replace(/\n*$/, '\n'));
@@ -353,7 +394,14 @@ export class Config {
   }
 }
 
-function quote(v: string): string {
+const MULTI_ARG = new Set(['save', 'bind', 'replicaof', 'client-output-buffer-limit', 'oom-score-adj-values',
+  'latency-tracking-info-percentiles', 'shutdown-on-sigint', 'shutdown-on-sigterm']);
+
+/** A value as a config file line needs it: multi-argument values as words, others as one (quoted if needed) argument. */
+function formatForFile(p: ParamDef, v: string): string {
+  if (MULTI_ARG.has(p.name)) return v === '' ? '""' : v;
   if (v === '') return '""';
-  return /[\s"'\\]/.test(v) && !/^[\w.\- ]+$/.test(v) ? JSON.stringify(v) : v;
+  return /^[\w.\-:/@*+,%]+$/.test(v) ? v : JSON.stringify(v);
 }
+
+

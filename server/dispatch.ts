@@ -30,7 +30,7 @@ export function resolveCommand(c: Client, argv: Buffer[]): CommandInfo | null {
   }
   const arity = cmd.spec.arity;
   if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
-    reject(c, E.ARITY(cmd.fullName));
+    reject(c, E.ARITY(cmd.fullName), cmd);
     return null;
   }
   return cmd;
@@ -40,7 +40,17 @@ export function resolveCommand(c: Client, argv: Buffer[]): CommandInfo | null {
 function reject(c: Client, msg: string, cmd?: CommandInfo): void {
   if (c.inMulti) c.multiError = true;
   if (cmd) c.server.commandStat(cmd.fullName).rejected++;
+  if (cmd !== undefined && cmd.fullName === 'exec') {
+    // execCommandAbort: a rejected EXEC discards the transaction (Redis words it so even outside MULTI).
+    if (c.inMulti) c.discardMulti();
+    msg = `EXECABORT Transaction discarded because of: ${msg.replace(/^-?(ERR )?/, '')}`;
+  }
   c.error(msg);
+}
+
+/** EXEC of a transaction with writes counts as a write (CLIENT PAUSE WRITE holds it). */
+function execHasWrites(c: Client, cmd: CommandInfo): boolean {
+  return c.inMulti && cmd.fullName === 'exec' && c.multiQueue.some((q) => (q.cmd.flags & (F.write | F.may_replicate)) !== 0);
 }
 
 function passGuards(c: Client, cmd: CommandInfo, argv: Buffer[]): boolean {
@@ -74,6 +84,13 @@ export function processCommand(c: Client, argv: Buffer[]): boolean {
     reject(c, E.SUBSCRIBE_CONTEXT(cmd.fullName), cmd);
     return true;
   }
+  // Before queueing, as Redis does: a write queued in MULTI waits for the pause to end too.
+  if (server.pause !== null && !c.flags.master && !c.flags.replica &&
+      (server.pause.mode === 'all' || (flags & (F.write | F.may_replicate)) !== 0 || execHasWrites(c, cmd))) {
+    c.pausedCommand = argv;
+    server.pausedClients.push(c);
+    return false;
+  }
   if (c.inMulti && !MULTI_IMMEDIATE.has(top.spec.name)) {
     if (flags & F.no_multi) {
       reject(c, E.NOT_ALLOWED_IN_MULTI, cmd);
@@ -84,17 +101,14 @@ export function processCommand(c: Client, argv: Buffer[]): boolean {
     c.reply.simple('QUEUED');
     return true;
   }
-  if (server.pause !== null && !c.flags.master && !c.flags.replica &&
-      (server.pause.mode === 'all' || (flags & (F.write | F.may_replicate)) !== 0)) {
-    c.pausedCommand = argv;
-    server.pausedClients.push(c);
-    return false;
-  }
   if (!passGuards(c, cmd, argv)) return true;
   call(c, cmd, argv);
   if (server.readyKeys.size > 0) server.handleReadyKeys();
   return true;
 }
+
+/** Error count when the innermost call() started or the last nested one ended. */
+let errorMark = 0;
 
 /**
  * Runs a resolved command and does its bookkeeping: time, command and error
@@ -106,8 +120,9 @@ export function call(c: Client, cmd: CommandInfo, argv: Buffer[]): void {
   const mode = c.replyMode;
   const mark = mode === 'on' ? 0 : c.reply.mark();
   const dirty = server.dirty;
-  const errors = server.stats.totalErrorReplies;
-  server.cmdTime = Date.now();
+  errorMark = server.stats.totalErrorReplies;
+  // Commands run by EXEC see the time EXEC started (Redis's fixed_time_expire for nested calls).
+  if (!c.inExec) server.cmdTime = Date.now();
   c.propagateArgv = null;
   c.lastCmd = cmd.fullName;
   const t0 = performance.now();
@@ -124,14 +139,22 @@ export function call(c: Client, cmd: CommandInfo, argv: Buffer[]): void {
   const st = server.commandStat(cmd.fullName);
   st.calls++;
   st.usec += us;
-  if (server.stats.totalErrorReplies !== errors) st.failed++;
+  if (server.latencyHook !== null) server.latencyHook(cmd, st, us);
+  // Errors of nested calls (the commands run by EXEC) are theirs, not the caller's (Redis's prev_err_count).
+  if (server.stats.totalErrorReplies !== errorMark) st.failed++;
+  errorMark = server.stats.totalErrorReplies;
   server.stats.totalCommands++;
   if (server.dirty !== dirty && (cmd.flags & (F.write | F.may_replicate)) !== 0) {
     const prop = c.propagateArgv ?? argv;
     if (prop.length > 0 && server.propagateHooks.length > 0) server.propagate(c.dbIndex, prop);
   }
-  if (mode !== 'on') {
+  // CLIENT REPLY ON's own +OK is sent: only output written while replies stay off is discarded.
+  if (mode !== 'on' && c.replyMode !== 'on') {
     c.reply.rollback(mark);
+    if (c.keptPushes !== null) {
+      for (const b of c.keptPushes) c.reply.raw(b);
+      c.keptPushes = null;
+    }
     if (mode === 'skip' && c.replyMode === 'skip') c.replyMode = 'on';
   }
   if ((cmd.flags & F.skip_slowlog) === 0) server.slowlogPush(c, argv, us);

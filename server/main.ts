@@ -9,7 +9,10 @@ import { Config, ConfigError } from './config.js';
 import { Server } from './server.js';
 import { listen, type Listening } from './network.js';
 import { installBlocking } from './blocking.js';
+import { installPubsub } from './pubsub-registry.js';
+import { installServerModules } from './commands/server.js';
 import { startCron } from './cron.js';
+import { installActiveExpire } from './db/expire.js';
 
 /** Splits `--name v1 v2 --other v` into directives, as redis-server does. */
 export function parseArgPairs(args: string[]): [string, string[]][] {
@@ -44,6 +47,9 @@ export async function startEngine(args: string[]): Promise<Engine> {
   if (config.get('dir') !== '') process.chdir(config.get('dir'));
   const server = new Server(config);
   installBlocking(server);
+  installPubsub(server);
+  installServerModules(server);
+  installActiveExpire(server);
   const listening = await listen(server);
   const stopCron = startCron(server);
   server.log.notice(`Running mode=standalone, port=${listening.port}.`);

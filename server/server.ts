@@ -70,6 +70,16 @@ export class Server {
   latencyHook: ((cmd: CommandInfo, st: CommandStat, us: number) => void) | null = null;
   /** DEBUG SET-ACTIVE-EXPIRE: the active expire cycle runs only while true. */
   activeExpireEnabled = true;
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE (and RDB loading) skip the CRC64 check while true. */
+  skipChecksumValidation = false;
+  /**
+   * Hooks for modules that come later (persistence, replication), used by the server commands:
+   * SHUTDOWN's save (false = failed), DEBUG RELOAD/LOADAOF, DEBUG CHANGE-REPL-ID, INFO replication's body.
+   */
+  saveOnShutdown: ((force: boolean) => boolean) | null = null;
+  debugReload: ((c: Client, argv: Buffer[]) => void) | null = null;
+  changeReplicationId: (() => void) | null = null;
+  replInfo: (() => string) | null = null;
   /** Memory accounting (server/memory.ts): a key was added / removed (with its value), a db is about to be cleared. */
   onKeyAdd: ((key: string, o: RedisObject) => void) | null = null;
   onKeyRemove: ((key: string, o: RedisObject) => void) | null = null;

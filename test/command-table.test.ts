@@ -10,11 +10,14 @@ import { HANDLERS } from '../server/commands/index.js';
 import { RawClient, ReplyError, type Reply } from './helpers/raw-client.js';
 import { startRedis, type ProcServer } from './helpers/servers.js';
 
+/** Every callable command: subcommands, and containers that can also be called bare (COMMAND, arity -1). */
 function allCommands(): CommandInfo[] {
   const out: CommandInfo[] = [];
   for (const c of COMMANDS.values()) {
-    if (c.subcommands) for (const s of c.subcommands.values()) out.push(s);
-    else out.push(c);
+    if (c.subcommands) {
+      for (const s of c.subcommands.values()) out.push(s);
+      if (c.spec.arity === -1) out.push(c);
+    } else out.push(c);
   }
   return out;
 }

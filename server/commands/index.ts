@@ -18,6 +18,7 @@ import { setHandlers } from './set.js';
 import { zsetHandlers } from './zset.js';
 import { geoHandlers } from './geo.js';
 import { hyperloglogHandlers } from './hyperloglog.js';
+import { sortHandlers } from './sort.js';
 
 export type Handler = (c: Client, argv: Buffer[]) => void;
 
@@ -25,6 +26,6 @@ export const HANDLERS: ReadonlyMap<string, Handler> = new Map(
   Object.entries({
     ...bitmapHandlers, ...connectionHandlers, ...keyspaceHandlers, ...pubsubHandlers, ...serverHandlers,
     ...stringHandlers, ...transactionHandlers, ...scriptingHandlers, ...listHandlers, ...hashHandlers,
-    ...setHandlers, ...zsetHandlers, ...geoHandlers, ...hyperloglogHandlers,
+    ...setHandlers, ...zsetHandlers, ...geoHandlers, ...hyperloglogHandlers, ...sortHandlers,
   }),
 );

@@ -51,7 +51,7 @@ export class Db {
   deleteExpired(key: string): void {
     this.delete(key);
     this.server.stats.expiredKeys++;
-    this.server.notify('g', 'expired', key, this.id);
+    this.server.notify('x', 'expired', key, this.id);
     this.server.propagateDel(this.id, key);
     this.server.touchWatched(this, key);
   }
@@ -101,7 +101,10 @@ export class Db {
     this.dict.set(key, o);
     o.idx = this.keys.length;
     this.keys.push(key);
+    if (this.server.onKeyAdd !== null) this.server.onKeyAdd(key, o);
     this.server.touchObject(o);
+    // dbAdd's keyspace event (class n, off unless asked for; not while loading, like dbAddRDBLoad).
+    if (this.server.notifyFlags !== 0 && !this.server.loading) this.server.notify('n', 'new', key, this.id);
   }
 
   /**
@@ -114,6 +117,12 @@ export class Db {
       this.add(key, o);
     } else {
       o.idx = old.idx;
+      if (this.server.onKeyRemove !== null && old !== o) {
+        this.server.onKeyRemove(key, old);
+        this.server.onKeyAdd!(key, o);
+        // dbOverwrite keeps the access history (LFU counter / LRU clock) of the key.
+        if (o.lru === 0) o.lru = old.lru;
+      }
       this.dict.set(key, o);
       this.server.touchObject(o);
       if (!keepTtl) this.expires.delete(key);
@@ -128,6 +137,7 @@ export class Db {
   delete(key: string): boolean {
     const o = this.dict.get(key);
     if (o === undefined) return false;
+    if (this.server.onKeyRemove !== null) this.server.onKeyRemove(key, o);
     this.dict.delete(key);
     this.expires.delete(key);
     const i = o.idx;
@@ -161,6 +171,7 @@ export class Db {
   }
 
   clear(): void {
+    if (this.server.onDbClear !== null) this.server.onDbClear(this);
     this.dict.clear();
     this.expires.clear();
     this.keys = [];
