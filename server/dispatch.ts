@@ -70,7 +70,10 @@ function passGuards(c: Client, cmd: CommandInfo, argv: Buffer[]): boolean {
  */
 export function processCommand(c: Client, argv: Buffer[]): boolean {
   const server = c.server;
-  c.lastInteraction = Date.now();
+  // One clock read per command: call() reuses it as the command's time.
+  const now = Date.now();
+  c.lastInteraction = now;
+  server.cmdTime = now;
   const cmd = resolveCommand(c, argv);
   if (cmd === null) return true;
   const flags = cmd.flags;
@@ -101,8 +104,8 @@ export function processCommand(c: Client, argv: Buffer[]): boolean {
     c.reply.simple('QUEUED');
     return true;
   }
-  if (!passGuards(c, cmd, argv)) return true;
-  call(c, cmd, argv);
+  if (server.guards.length > 0 && !passGuards(c, cmd, argv)) return true;
+  call(c, cmd, argv, true);
   if (server.readyKeys.size > 0) server.handleReadyKeys();
   return true;
 }
@@ -114,7 +117,7 @@ let errorMark = 0;
  * Runs a resolved command and does its bookkeeping: time, command and error
  * stats, slowlog, MONITOR, propagation of writes, CLIENT REPLY modes.
  */
-export function call(c: Client, cmd: CommandInfo, argv: Buffer[]): void {
+export function call(c: Client, cmd: CommandInfo, argv: Buffer[], timed = false): void {
   const server = c.server;
   const handler: Handler = HANDLERS.get(cmd.fullName)!;
   const mode = c.replyMode;
@@ -122,7 +125,7 @@ export function call(c: Client, cmd: CommandInfo, argv: Buffer[]): void {
   const dirty = server.dirty;
   errorMark = server.stats.totalErrorReplies;
   // Commands run by EXEC see the time EXEC started (Redis's fixed_time_expire for nested calls).
-  if (!c.inExec) server.cmdTime = Date.now();
+  if (!c.inExec && !timed) server.cmdTime = Date.now();
   c.propagateArgv = null;
   c.lastCmd = cmd.fullName;
   const t0 = performance.now();

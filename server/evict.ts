@@ -78,13 +78,17 @@ export class Evictor {
       if (name === 'maxmemory' || name === 'maxmemory-policy') this.readConfig();
     });
     const mem = this.mem;
-    server.objectTouchHook = (o) => {
+    const access = (o: RedisObject): void => {
       if (this.lfu) {
         if (o.lru === 0) o.lru = (lfuTimeInMinutes(server.cmdTime) << 8) | LFU_INIT_VAL;
         else o.lru = (lfuTimeInMinutes(server.cmdTime) << 8) | lfuLogIncr(server, lfuDecrAndReturn(server, o));
       } else {
         o.lru = server.lruClock();
       }
+    };
+    server.objectReadHook = access;
+    server.objectTouchHook = (o) => {
+      access(o);
       mem.touched(o);
     };
     server.guards.push((c, cmd) => this.guard(c, cmd));

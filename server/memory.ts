@@ -48,23 +48,19 @@ export class MemoryAccounting {
   dataset = 0;
   readonly startup: number;
   peak = 0;
-  private readonly sizes = new WeakMap<RedisObject, number>();
-  /** Container element count at the last measure / at the last exact measure. */
-  private readonly lens = new WeakMap<RedisObject, number>();
-  private readonly exactLens = new WeakMap<RedisObject, number>();
   private pending: RedisObject[] = [];
 
   constructor(private readonly server: Server) {
     this.startup = Math.min(process.memoryUsage().heapUsed, 64 * 1024 * 1024);
     server.onKeyAdd = (key, o) => {
       this.dataset += DICT_ENTRY + key.length;
-      if (this.sizes.get(o) === DEAD) this.sizes.delete(o); // re-added (RENAME, MOVE)
+      if (o.mem === DEAD) o.mem = undefined; // re-added (RENAME, MOVE)
     };
     server.onKeyRemove = (key, o) => {
       this.dataset -= DICT_ENTRY + key.length;
-      const s = this.sizes.get(o);
+      const s = o.mem;
       if (s !== undefined && s !== DEAD) this.dataset -= s;
-      this.sizes.set(o, DEAD);
+      o.mem = DEAD;
     };
     server.onDbClear = (db: Db) => {
       for (const [key, o] of db.dict) server.onKeyRemove!(key, o);
@@ -89,26 +85,26 @@ export class MemoryAccounting {
     if (p.length === 0) return;
     this.pending = [];
     for (const o of p) {
-      const old = this.sizes.get(o);
+      const old = o.mem;
       if (old === DEAD) continue;
       let size: number;
       if (o.type === 'string') {
         size = STRING_OVERHEAD + o.value.length;
       } else {
         const len = o.value.length;
-        const lastLen = this.lens.get(o);
+        const lastLen = o.memLen;
         if (old !== undefined && lastLen === len && len > 0) continue;
-        const exactLen = this.exactLens.get(o);
+        const exactLen = o.memExactLen;
         if (old === undefined || lastLen === undefined || exactLen === undefined || len <= 128 || len >= exactLen * 2 || len * 2 <= exactLen) {
           size = o.value.memoryUsage();
-          this.exactLens.set(o, len);
+          o.memExactLen = len;
         } else {
           size = Math.max(0, Math.round(old + (len - lastLen) * (old / Math.max(1, lastLen))));
         }
-        this.lens.set(o, len);
+        o.memLen = len;
       }
       this.dataset += size - (old ?? 0);
-      this.sizes.set(o, size);
+      o.mem = size;
     }
   }
 

@@ -23,6 +23,7 @@ class Conn implements Connection {
   readonly laddr: string;
   readonly fd: number;
   private closing = false;
+  private ending = false;
   private closed = false;
 
   constructor(private readonly server: Server, private readonly socket: net.Socket, unix: boolean) {
@@ -41,9 +42,11 @@ class Conn implements Connection {
     socket.on('close', () => this.onClose());
   }
 
+  /** Bytes in the query buffer; while a command runs it still counts, as in Redis. */
   get queryBufferLength(): number {
-    return this.parser.pending;
+    return this.parser.pending + (this.running ? this.parser.lastBytes : 0);
   }
+  private running = false;
 
   private onData(chunk: Buffer): void {
     this.server.stats.netInputBytes += chunk.length;
@@ -67,7 +70,10 @@ class Conn implements Connection {
         }
         break;
       }
-      if (!processCommand(c, argv)) break;
+      this.running = true;
+      const go = processCommand(c, argv);
+      this.running = false;
+      if (!go) break;
     }
     this.flush();
   }
@@ -89,7 +95,12 @@ class Conn implements Connection {
       this.server.stats.netOutputBytes += n;
       this.server.stats.totalWritesProcessed++;
     }
-    if (this.closing) this.socket.end();
+    if (this.closing && !this.ending) {
+      // Close fully once the last reply is out, as Redis does: further bytes from
+      // the client then get a reset instead of being swallowed by a half-open socket.
+      this.ending = true;
+      this.socket.end(() => this.socket.destroy());
+    }
   }
 
   closeAfterReply(): void {

@@ -240,6 +240,14 @@ export class Server {
     o.lru = this.lruClock();
   };
 
+  /**
+   * Access by a read (lookupRead): LRU/LFU only. Reads never change a value,
+   * so the memory accounting does not need to re-measure it.
+   */
+  objectReadHook: (o: RedisObject) => void = (o) => {
+    o.lru = this.lruClock();
+  };
+
   // ---------------------------------------------------------------- WATCH
 
   watchKey(c: Client, db: Db, key: string): void {

@@ -56,6 +56,9 @@ export class RequestParser {
   private argv: Buffer[] | null = null;
   private argsLeft = 0;
   error: string | null = null;
+  /** Size in bytes of the last command returned (CLIENT LIST shows it in qbuf while it runs). */
+  lastBytes = 0;
+  private cmdStart = 0;
 
   constructor(public limits: ParserLimits) {}
 
@@ -79,6 +82,7 @@ export class RequestParser {
       this.heldBytes = 0;
     }
     this.pos = 0;
+    this.cmdStart = 0;
     this.need = 0;
   }
 
@@ -99,6 +103,7 @@ export class RequestParser {
       let pos = this.pos;
       if (this.argv === null) {
         if (pos >= len) return null;
+        this.cmdStart = pos;
         if (buf[pos] !== 42) {
           const args = this.inline();
           if (args === undefined) continue;
@@ -143,6 +148,7 @@ export class RequestParser {
       }
       this.pos = pos;
       this.argv = null;
+      this.lastBytes = pos - Math.min(this.cmdStart, pos);
       return argv;
     }
   }
@@ -158,6 +164,7 @@ export class RequestParser {
     }
     const end = nl > pos && buf[nl - 1] === CR ? nl - 1 : nl;
     this.pos = nl + 1;
+    this.lastBytes = nl + 1 - pos;
     const args = splitArgs(buf.subarray(pos, end));
     if (args === null) return this.fail('unbalanced quotes in request');
     return args.length === 0 ? undefined : args;

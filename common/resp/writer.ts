@@ -50,6 +50,19 @@ export class Writer {
     if (n > this.buf.length) this.buf = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2));
   }
 
+  /** Appends bytes known to fit; a loop beats TypedArray.set for the few bytes of most replies. */
+  private put(b: Uint8Array): void {
+    const n = b.length;
+    const buf = this.buf;
+    let at = this.len;
+    if (n <= 32) for (let i = 0; i < n; i++) buf[at++] = b[i]!;
+    else {
+      buf.set(b, at);
+      at += n;
+    }
+    this.len = at;
+  }
+
   raw(b: Uint8Array): void {
     if (b.length >= BIG) {
       if (this.len > 0) {
@@ -60,8 +73,7 @@ export class Writer {
       return;
     }
     this.ensure(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
+    this.put(b);
   }
 
   ascii(s: string): void {
@@ -119,8 +131,16 @@ export class Writer {
 
   bulk(b: Uint8Array): void {
     const n = b.length;
-    if (n < SHARED) this.raw(bulkHdr[n]!);
-    else this.ascii('$' + n + '\r\n');
+    if (n < 1024) {
+      // The common case in one bounds check: header, value, CRLF.
+      this.ensure(n + 8);
+      this.put(bulkHdr[n]!);
+      this.put(b);
+      this.buf[this.len++] = 13;
+      this.buf[this.len++] = 10;
+      return;
+    }
+    this.ascii('$' + n + '\r\n');
     this.raw(b);
     this.raw(CRLF);
   }

@@ -12,6 +12,10 @@ import { clientInfoLine, clientType } from './client-info.js';
 import { pauseClients, unpauseClients } from '../pause.js';
 
 function pingCommand(c: Client, argv: Buffer[]): void {
+  if (argv.length > 2) {
+    c.error(E.ARITY('ping'));
+    return;
+  }
   if (c.inPubSubContext) {
     // In RESP2 subscribed mode PING answers with a pong message.
     c.reply.array(2);

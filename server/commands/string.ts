@@ -203,7 +203,7 @@ function setCommand(c: Client, argv: Buffer[]): void {
     const key = keyOf(argv[1]!);
     const db = c.db;
     if (db.expires.size !== 0) db.expireIfNeeded(key);
-    db.set(key, stringObject(own(argv[2]!)));
+    db.setString(key, own(argv[2]!));
     db.signalModifiedKey(key);
     c.server.dirty++;
     c.server.notify('$', 'set', key, c.dbIndex);

@@ -12,7 +12,7 @@
  * Reads see logically expired keys as missing (lazy expiry); writes delete
  * them first. A replica never deletes on its own: it waits for the master's DEL.
  */
-import type { RedisObject } from '../types/object.js';
+import { stringObject, type RedisObject } from '../types/object.js';
 import type { Server } from '../server.js';
 
 export class Db {
@@ -65,7 +65,7 @@ export class Db {
       return undefined;
     }
     this.server.stats.keyspaceHits++;
-    this.server.touchObject(o);
+    this.server.objectReadHook(o);
     return o;
   }
 
@@ -127,6 +127,22 @@ export class Db {
       this.server.touchObject(o);
       if (!keepTtl) this.expires.delete(key);
     }
+  }
+
+  /**
+   * SET's hot path: a string value for the key, dropping any TTL. An existing
+   * string object is updated in place, which saves a second hash lookup and
+   * an allocation per overwrite.
+   */
+  setString(key: string, value: Buffer): void {
+    const old = this.dict.get(key);
+    if (old !== undefined && old.type === 'string') {
+      old.value = value;
+      if (this.expires.size !== 0) this.expires.delete(key);
+      this.server.touchObject(old);
+      return;
+    }
+    this.set(key, stringObject(value));
   }
 
   /** Replaces the value of an existing key, keeping its TTL (type conversions, in-place rewrites). */

@@ -15,6 +15,14 @@ interface Base {
   lru: number;
   /** Position in Db.keys, kept by the keyspace; -1 until the object is stored. */
   idx: number;
+  /**
+   * Memory accounting (server/memory.ts), kept on the object because side
+   * tables (WeakMaps) of every key cost the GC dearly: the last measured size
+   * (-1 once the key is gone), the element count then, and at the last exact measure.
+   */
+  mem?: number;
+  memLen?: number;
+  memExactLen?: number;
 }
 export interface StringObject extends Base { type: 'string'; value: Buffer }
 export interface ListObject extends Base { type: 'list'; value: ListValue }

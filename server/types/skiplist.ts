@@ -15,8 +15,15 @@ export class ZNode {
   readonly next: (ZNode | null)[];
   readonly span: number[];
   constructor(public member: Buffer, public score: number, level: number) {
-    this.next = new Array<ZNode | null>(level).fill(null);
-    this.span = new Array<number>(level).fill(0);
+    // Built by push so V8 keeps them packed (new Array(n) makes holey, slower arrays).
+    const next: (ZNode | null)[] = [];
+    const span: number[] = [];
+    for (let i = 0; i < level; i++) {
+      next.push(null);
+      span.push(0);
+    }
+    this.next = next;
+    this.span = span;
   }
 }
 
@@ -84,15 +91,30 @@ export function scoreRangeEmpty(r: ScoreRange): boolean {
   return r.min > r.max || (r.min === r.max && (r.minex || r.maxex));
 }
 
+/*
+ * Scratch arrays for the per-level search paths. Operations never nest, so
+ * one set serves every list and no insert or delete allocates them.
+ */
+const UPDATE: ZNode[] = [];
+const RANK: number[] = [];
+
 export class SkipList {
   readonly header = new ZNode(Buffer.alloc(0), 0, MAX_LEVEL);
+
+  constructor() {
+    // Fill the scratch arrays once, so they are packed arrays of the right kind.
+    if (UPDATE.length === 0) for (let i = 0; i < MAX_LEVEL; i++) {
+      UPDATE.push(this.header);
+      RANK.push(0);
+    }
+  }
   tail: ZNode | null = null;
   length = 0;
   level = 1;
 
   insert(score: number, member: Buffer): ZNode {
-    const update = new Array<ZNode>(MAX_LEVEL);
-    const rank = new Array<number>(MAX_LEVEL);
+    const update = UPDATE;
+    const rank = RANK;
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : rank[i + 1]!;
@@ -159,7 +181,7 @@ export class SkipList {
   }
 
   delete(score: number, member: Buffer): boolean {
-    const update = new Array<ZNode>(MAX_LEVEL);
+    const update = UPDATE;
     const x = this.findUpdate(score, member, update).next[0]!;
     if (x !== null && x.score === score && x.member.equals(member)) {
       this.unlink(x, update);
@@ -293,7 +315,7 @@ export class SkipList {
 
   /** Removes ranks start..end (1-based, inclusive); calls onDelete for each removed node. */
   deleteRangeByRank(start: number, end: number, onDelete: (n: ZNode) => void): number {
-    const update = new Array<ZNode>(MAX_LEVEL);
+    const update = UPDATE;
     let traversed = 0;
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
@@ -319,7 +341,7 @@ export class SkipList {
 
   /** Removes the elements from node `from` on while `keep(node)` holds; returns the count. */
   deleteWhile(first: ZNode, inRange: (n: ZNode) => boolean, onDelete: (n: ZNode) => void): number {
-    const update = new Array<ZNode>(MAX_LEVEL);
+    const update = UPDATE;
     this.findUpdate(first.score, first.member, update);
     let n: ZNode | null = first;
     let removed = 0;
