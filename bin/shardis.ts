@@ -6,6 +6,7 @@ import { serverMain } from '../server/main.js';
 import { proxyMain } from '../proxy/main.js';
 import { dashboardMain } from '../dashboard/main.js';
 import { adminMain } from '../dashboard/admin-cli.js';
+import { demoMain } from '../dashboard/demo.js';
 
 const USAGE = `Usage: shardis <command> [options]
 
@@ -14,7 +15,7 @@ Commands:
   proxy --slots slots.json [--listen h:p]  run a slot-routing proxy in front of server groups
   dashboard --storage fs:DIR|etcd:H:P      run the coordinator (REST API, slot table, proxies)
   admin <command>                          operate the cluster through the dashboard (shardis admin --help)
-  demo                                     run a local cluster (until the dashboard exists: one server on 6379)
+  demo [data-dir]                          run a local cluster: dashboard, two groups, one proxy (npm start)
 `;
 
 const [sub, ...rest] = process.argv.slice(2);
@@ -32,8 +33,7 @@ switch (sub) {
     await adminMain(rest);
     break;
   case 'demo':
-    process.stdout.write('Shardis demo: one engine on 127.0.0.1:6379 (connect with: redis-cli -p 6379)\n');
-    await serverMain(['--port', '6379', '--bind', '127.0.0.1']);
+    await demoMain(rest);
     break;
   case '-h':
   case '--help':

@@ -3,6 +3,7 @@
  * canonical 64-bit integer of at most 20 chars, "embstr" up to 44 bytes,
  * "raw" beyond; other types ask their value class.
  */
+import { isRawString } from './types/string-ops.js';
 import type { RedisObject } from './types/object.js';
 
 function isCanonicalInt(b: Buffer): boolean {
@@ -22,6 +23,8 @@ function isCanonicalInt(b: Buffer): boolean {
 
 export function objectEncodingName(o: RedisObject): string {
   if (o.type === 'string') {
+    // Written in place (APPEND, SETRANGE, SETBIT, BITOP, PFADD...): Redis holds it as a raw sds.
+    if (isRawString(o)) return 'raw';
     if (isCanonicalInt(o.value)) return 'int';
     return o.value.length <= 44 ? 'embstr' : 'raw';
   }

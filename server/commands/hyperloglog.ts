@@ -5,7 +5,8 @@
  */
 import { E } from '../../common/errors.js';
 import type { Client } from '../client.js';
-import { stringObject, type RedisObject } from '../types/object.js';
+import { stringObject, type RedisObject, type StringObject } from '../types/object.js';
+import { setRawValue } from '../types/string-ops.js';
 import { Hll, HLL_REGISTERS, countRegisters, hllSelfTest, isValidHll } from '../types/hyperloglog.js';
 import { keyOf } from './args.js';
 import type { Handler } from './index.js';
@@ -65,8 +66,11 @@ function pfaddCommand(c: Client, argv: Buffer[]): void {
 
 /** Writes the working copy back: a new key, or the existing object's value (its TTL kept). */
 function store(c: Client, key: string, o: RedisObject | undefined, h: Hll): void {
-  if (o === undefined) c.db.add(key, stringObject(h.toBuffer()));
-  else o.value = h.toBuffer();
+  if (o === undefined) {
+    const n = stringObject(Buffer.alloc(0));
+    setRawValue(n, h.toBuffer());
+    c.db.add(key, n);
+  } else setRawValue(o as StringObject, h.toBuffer());
 }
 
 function pfcountCommand(c: Client, argv: Buffer[]): void {
@@ -105,7 +109,7 @@ function pfcountCommand(c: Client, argv: Buffer[]): void {
   // Update the cache on a copy (the cached cardinality is part of the value).
   const w = Hll.from(o.value);
   w.setCachedCard(card);
-  o.value = w.toBuffer();
+  setRawValue(o, w.toBuffer());
   c.db.signalModifiedKey(key);
   c.server.dirty++;
   c.reply.int(card);
@@ -171,7 +175,7 @@ function pfdebugCommand(c: Client, argv: Buffer[]): void {
         c.error(INVALID_HLL);
         return;
       }
-      o.value = h.toBuffer();
+      setRawValue(o, h.toBuffer());
       c.server.dirty++;
     }
     const regs = h.registers();
@@ -194,7 +198,7 @@ function pfdebugCommand(c: Client, argv: Buffer[]): void {
         c.error(INVALID_HLL);
         return;
       }
-      o.value = h.toBuffer();
+      setRawValue(o, h.toBuffer());
       conv = 1;
       c.server.dirty++;
     }

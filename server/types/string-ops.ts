@@ -66,6 +66,18 @@ export function adoptRaw(o: StringObject): void {
   owners.set(o.value, o);
 }
 
+/**
+ * Stores a value built by a command that Redis keeps as a raw string (the
+ * HyperLogLog commands): copied into a buffer of its own, so OBJECT ENCODING
+ * says raw and in-place writes stay safe.
+ */
+export function setRawValue(o: StringObject, value: Uint8Array): void {
+  const b = Buffer.allocUnsafeSlow(value.length);
+  b.set(value);
+  o.value = b;
+  owners.set(b, o);
+}
+
 /** APPEND: adds bytes at the end, in place when there is room. */
 export function appendString(o: StringObject, add: Uint8Array): number {
   const oldLen = o.value.length;
