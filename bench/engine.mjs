@@ -3,8 +3,8 @@
 // redis-benchmark -c 50 -r 100000 at -P 1 and -P 16 for each test, printing
 // ops/s of both and the ratio ours/Redis.
 //   node bench/engine.mjs [--tests set,get,...] [-n requests] [--pipelines 1,16]
-import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { freePort, option, start } from './lib.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -12,22 +12,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
+const opt = (name, def) => option(args, name, def);
 const tests = opt('--tests', 'set,get,incr,lpush,mset,lpop,sadd,hset,zadd,zrange').split(',');
 const pipelines = opt('--pipelines', '1,16').split(',').map(Number);
 const n = Number(opt('-n', '200000'));
 
-const freePort = () => new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-const ping = (port) => new Promise((res) => {
-  const s = net.connect(port, '127.0.0.1', () => s.write('PING\r\n'));
-  s.on('data', () => { s.destroy(); res(true); });
-  s.on('error', () => res(false));
-});
-async function start(cmd, argv, port) {
-  const p = spawn(cmd, argv, { stdio: 'ignore' });
-  for (let i = 0; i < 200 && !(await ping(port)); i++) await new Promise((r) => setTimeout(r, 50));
-  return p;
-}
 
 // Tests redis-benchmark has no built-in for run as explicit commands, on the
 // sorted set its zadd test fills (key "myzset").

@@ -5,8 +5,8 @@
 // time each proxy process used per request (from /proc/<pid>/stat), plus the
 // added p50 latency of one hop at -c 1 against a direct connection.
 //   node bench/proxy.mjs [-n requests] [--workers N]
-import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { freePort, option, start } from './lib.mjs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -14,21 +14,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const opt = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
+const opt = (name, def) => option(args, name, def);
 const n = Number(opt('-n', '200000'));
 const workers = opt('--workers', '1');
 
-const freePort = () => new Promise((res) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-const ping = (port) => new Promise((res) => {
-  const s = net.connect(port, '127.0.0.1', () => s.write('*1\r\n$4\r\nPING\r\n'));
-  s.on('data', () => { s.destroy(); res(true); });
-  s.on('error', () => res(false));
-});
-async function start(cmd, argv, port) {
-  const p = spawn(cmd, argv, { stdio: 'ignore' });
-  for (let i = 0; i < 200 && !(await ping(port)); i++) await new Promise((r) => setTimeout(r, 50));
-  return p;
-}
 /** CPU seconds (user+system) of a process and its children threads. */
 function cpu(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');

@@ -9,7 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { timingSafeEqual } from 'node:crypto';
+import { bearerTokenOk } from '../common/bearer.js';
 import { SLOT_COUNT } from '../common/slots.js';
 import { DashError } from './errors.js';
 import type { Coordinator } from './coordinator.js';
@@ -18,12 +18,6 @@ const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
 const Addr = Type.String({ pattern: '^[^:\\s]+:\\d{1,5}$', description: 'host:port' });
 const GroupId = Type.Integer({ minimum: 1, maximum: 9999 });
 
-function tokenOk(header: string | undefined, token: string): boolean {
-  if (header === undefined || !header.startsWith('Bearer ')) return false;
-  const a = Buffer.from(header.slice(7));
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 export interface AppOptions {
   /** Extra routes (UI, metrics) registered by the caller. */
@@ -42,7 +36,7 @@ export async function buildApp(coord: Coordinator, token: string, opts: AppOptio
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addHook('onRequest', async (req, reply) => {
-    if (req.url.startsWith('/api/') && !tokenOk(req.headers.authorization, token)) {
+    if (req.url.startsWith('/api/') && !bearerTokenOk(req.headers.authorization, token)) {
       await reply.code(401).send({ error: 'DASH_ERR_UNAUTHORIZED', message: 'a valid bearer token is required' });
     }
   });

@@ -5,7 +5,7 @@
  * in use is refused (409), so a delayed push can never roll routing back.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
+import { bearerTokenOk } from '../common/bearer.js';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { parseSlotTable, slotTableToJSON, type SlotTable } from '../common/topology.js';
 import { renderMetrics, type StatsSnapshot } from './metrics.js';
@@ -26,17 +26,11 @@ export function localProcessMetrics(): () => Promise<string> {
   return () => reg.metrics();
 }
 
-function tokenOk(header: string | undefined, token: string): boolean {
-  if (header === undefined || !header.startsWith('Bearer ')) return false;
-  const a = Buffer.from(header.slice(7));
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 export function buildAdmin(ctl: ProxyControl, token: string): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
   app.addHook('onRequest', async (req, reply) => {
-    if (req.url.startsWith('/api/') && !tokenOk(req.headers.authorization, token)) {
+    if (req.url.startsWith('/api/') && !bearerTokenOk(req.headers.authorization, token)) {
       await reply.code(401).send({ error: 'unauthorized', message: 'a valid bearer token is required' });
     }
   });

@@ -114,11 +114,11 @@ export class Proxy {
   commandReply(s: Session, cmd: CommandInfo, argv: Buffer[]): void {
     const sub = cmd.parent === null ? '' : cmd.spec.name;
     if (sub === 'count') {
-      s.reply((w) => w.int(COMMANDS.size));
+      s.localReply((w) => w.int(COMMANDS.size));
       return;
     }
     if (sub === 'list') {
-      s.reply((w) => {
+      s.localReply((w) => {
         w.array(COMMANDS.size);
         for (const c of COMMANDS.values()) w.bulkStr(c.fullName);
       });
@@ -127,7 +127,7 @@ export class Proxy {
     // The full COMMAND / COMMAND INFO layouts are served by the backends, which share our table.
     const conn = this.router.backendFor(0, 0, true);
     if (conn === null) {
-      s.reply((w) => w.error('ERR the proxy has no slot table yet'));
+      s.localReply((w) => w.error('ERR the proxy has no slot table yet'));
       return;
     }
     const done = s.deferred();

@@ -9,6 +9,7 @@
 import type net from 'node:net';
 import { RequestParser } from '../common/resp/decoder.js';
 import { Writer } from '../common/resp/writer.js';
+import { writeHelloReply } from '../common/resp/hello.js';
 import { F, keyPositions, lookupCommand, type CommandInfo } from '../common/commands/index.js';
 import { E, argsPreview } from '../common/errors.js';
 import { slotOf } from '../common/slots.js';
@@ -29,6 +30,11 @@ export type Route =
   | { kind: 'error'; msg: string }
   | { kind: 'slot'; slot: number; readOnly: boolean }
   | { kind: 'keyless' };
+
+/** Positions of a command's keys in argv (none for keyless commands). */
+function keysOf(cmd: CommandInfo, argv: Buffer[]): number[] {
+  return cmd.spec.keys && cmd.spec.keys.length > 0 ? keyPositions(cmd.spec, argv) ?? [] : [];
+}
 
 const RESP2_SUBSCRIBED_OK = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'ping', 'quit', 'reset']);
 
@@ -156,10 +162,9 @@ export class Session {
     return cmd;
   }
 
-  /** Where a keyed command goes: one slot, or an error (CROSSSLOT, not allowed). */
-  routeOf(cmd: CommandInfo, argv: Buffer[]): Route {
-    const keys = cmd.spec.keys && cmd.spec.keys.length > 0 ? keyPositions(cmd.spec, argv) : null;
-    if (keys === null || keys.length === 0) return { kind: 'keyless' };
+  /** Where a keyed command goes: one slot, or an error (CROSSSLOT); keyless when it has no keys. */
+  routeOf(cmd: CommandInfo, argv: Buffer[], keys: number[] = keysOf(cmd, argv)): Route {
+    if (keys.length === 0) return { kind: 'keyless' };
     const slot = slotOf(argv[keys[0]!]!);
     for (let i = 1; i < keys.length; i++) {
       if (slotOf(argv[keys[i]!]!) !== slot) return { kind: 'error', msg: E.CROSSSLOT };
@@ -211,27 +216,16 @@ export class Session {
       else this.forward(slotOf(argv[first]!), argv, (cmd.flags & F.readonly) !== 0, cmd.fullName);
       return;
     }
-    const keys = cmd.spec.keys && cmd.spec.keys.length > 0 ? keyPositions(cmd.spec, argv) : null;
-    if (keys === null || keys.length === 0) {
-      this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
-      return;
-    }
+    const keys = keysOf(cmd, argv);
     if (policy?.kind === 'split' && keys.length > 1) {
       this.split(cmd, argv, keys, policy.merge);
       return;
     }
-    const slot = slotOf(argv[keys[0]!]!);
-    for (let i = 1; i < keys.length; i++) {
-      if (slotOf(argv[keys[i]!]!) !== slot) {
-        this.error(E.CROSSSLOT, cmd.fullName);
-        return;
-      }
-    }
-    if (cmd.flags & F.blocking) {
-      this.forwardBlocking(slot, argv, cmd.fullName);
-      return;
-    }
-    this.forward(slot, argv, (cmd.flags & F.readonly) !== 0, cmd.fullName);
+    const route = this.routeOf(cmd, argv, keys);
+    if (route.kind === 'keyless') this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
+    else if (route.kind === 'error') this.error(route.msg, cmd.fullName);
+    else if (cmd.flags & F.blocking) this.forwardBlocking(route.slot, argv, cmd.fullName);
+    else this.forward(route.slot, argv, route.readOnly, cmd.fullName);
   }
 
   forward(slot: number, argv: Buffer[], readOnly: boolean, name: string): void {
@@ -397,11 +391,6 @@ export class Session {
     };
   }
 
-  /** Replies now (in order) with what fill writes. */
-  reply(fill: (w: Writer) => void): void {
-    this.localReply(fill);
-  }
-
   private hello(argv: Buffer[]): void {
     let ver = 0;
     let i = 1;
@@ -443,14 +432,7 @@ export class Session {
     if (ver !== 0) this.out.resp = ver as 2 | 3;
     this.localReply((w) => {
       w.resp = this.out.resp;
-      w.map(7);
-      w.bulkStr('server'); w.bulkStr('redis');
-      w.bulkStr('version'); w.bulkStr('7.0.15');
-      w.bulkStr('proto'); w.int(this.out.resp);
-      w.bulkStr('id'); w.int(this.id);
-      w.bulkStr('mode'); w.bulkStr('standalone');
-      w.bulkStr('role'); w.bulkStr('master');
-      w.bulkStr('modules'); w.array(0);
+      writeHelloReply(w, this.id, 'master');
     });
   }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOurs, startRedis, type ProcServer, type TestServer } from './helpers/servers.js';
 import { compareScript, type Script } from './helpers/compare.js';
 import { RawClient, show } from './helpers/raw-client.js';
+import { events } from './helpers/events.js';
 import type { Engine } from '../server/main.js';
 
 let ours: TestServer & { engine: Engine };
@@ -177,33 +178,6 @@ describe('BITFIELD', () => {
 
 // ---------------------------------------------------------------- side effects
 
-async function readAll(c: RawClient, ms = 150): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (;;) {
-    try {
-      out.push(show(await c.read(ms)));
-    } catch {
-      return out;
-    }
-  }
-}
-
-async function events(port: number, script: (string | Buffer)[][]): Promise<unknown[]> {
-  const admin = new RawClient(port);
-  await admin.connect();
-  await admin.call(['FLUSHALL']);
-  await admin.call(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
-  const sub = new RawClient(port);
-  await sub.connect();
-  await sub.call(['PSUBSCRIBE', '__key*__:*']);
-  for (const argv of script) await admin.call(argv);
-  await admin.call(['SET', 'end-marker', '1']);
-  const got = await readAll(sub);
-  await admin.call(['CONFIG', 'SET', 'notify-keyspace-events', '']);
-  sub.close();
-  admin.close();
-  return got;
-}
 
 describe('side effects', () => {
   const script = [

@@ -51,8 +51,7 @@ export type ProxyPolicy =
   /** Routed by the slot of the channel name (PUBLISH), so it meets SUBSCRIBE on the same group. */
   | { kind: 'channel' }
   /** Sent to every group and merged (SCAN walks groups in turn; PUBSUB sums). */
-  | { kind: 'all-groups' }
-  | { kind: 'any' };
+  | { kind: 'all-groups' };
 
 export interface CommandSpec {
   /** Lower-case name; for a subcommand only the part after the '|'. */

@@ -1,7 +1,7 @@
 /*
- * Number formatting exactly as Redis prints numbers, shared by every part:
- * printf's %.17g for doubles (addReplyDouble, ZSCORE...) and the "human"
- * long-double format of INCRBYFLOAT/HINCRBYFLOAT.
+ * Number formatting exactly as Redis prints doubles, shared by every part:
+ * printf's %.17g (addReplyDouble, ZSCORE...). INCRBYFLOAT's long-double
+ * format is server/types/string-ops.ts's.
  */
 
 /** C's %.17g: 17 significant digits, shortest of fixed or exponent form, trailing zeros cut. */
@@ -25,19 +25,4 @@ export function formatG17(d: number): string {
 /** What Redis replies for a double: %.17g, with inf/-inf/nan spelled as Redis does. */
 export function formatDouble(d: number): string {
   return formatG17(d);
-}
-
-/**
- * INCRBYFLOAT's output (ld2string with LD_STR_HUMAN): fixed notation, trailing
- * zeros removed, never an exponent, no negative zero. Redis computes in long
- * double and prints 17 decimals, which shows the number as the user typed it;
- * the shortest round-trip form of our double gives the same text.
- */
-export function formatHumanDouble(d: number): string {
-  if (d === 0) return '0';
-  let s = String(d);
-  if (s.includes('e')) {
-    s = Math.abs(d) >= 1 ? BigInt(d).toString() : d.toFixed(17).replace(/\.?0+$/, '');
-  }
-  return s === '-0' ? '0' : s;
 }

@@ -5,6 +5,7 @@
 import { E } from '../../common/errors.js';
 import { parseStrictInt } from '../../common/resp/decoder.js';
 import type { Client } from '../client.js';
+import type { RedisObject } from '../types/object.js';
 
 /** string2ll over a whole argument; null if not a valid 64-bit integer (range-checked for safe integers). */
 export function toInt(b: Uint8Array): number | null {
@@ -79,4 +80,19 @@ export function keyOf(b: Buffer): string {
 /** A stored key back to bytes. */
 export function keyBytes(k: string): Buffer {
   return Buffer.from(k, 'latin1');
+}
+
+/**
+ * lookupKey + checkType: the key's object when it has the wanted type,
+ * undefined when the key is missing, or null after replying WRONGTYPE.
+ * `write` picks lookupWrite (before changing the value) over lookupRead.
+ */
+export function lookupTyped<T extends RedisObject['type']>(c: Client, key: string, type: T, write: boolean): Extract<RedisObject, { type: T }> | undefined | null {
+  const o = write ? c.db.lookupWrite(key) : c.db.lookupRead(key);
+  if (o === undefined) return undefined;
+  if (o.type !== type) {
+    c.error(E.WRONGTYPE);
+    return null;
+  }
+  return o as Extract<RedisObject, { type: T }>;
 }

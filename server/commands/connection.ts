@@ -2,6 +2,7 @@
  * Connection commands: PING ECHO QUIT RESET SELECT AUTH HELLO and CLIENT.
  */
 import { E } from '../../common/errors.js';
+import { writeHelloReply } from '../../common/resp/hello.js';
 import { globMatch } from '../../common/glob.js';
 import type { Client } from '../client.js';
 import { intOrReply, isArg, toInt } from './args.js';
@@ -117,15 +118,7 @@ function helloCommand(c: Client, argv: Buffer[]): void {
   }
   if (setname !== null) c.name = setname.toString();
   if (ver !== 0) c.resp = ver as 2 | 3;
-  const w = c.reply;
-  w.map(7);
-  w.bulkStr('server'); w.bulkStr('redis');
-  w.bulkStr('version'); w.bulkStr('7.0.15');
-  w.bulkStr('proto'); w.int(c.resp);
-  w.bulkStr('id'); w.int(c.id);
-  w.bulkStr('mode'); w.bulkStr('standalone');
-  w.bulkStr('role'); w.bulkStr(c.server.isReplica ? 'replica' : 'master');
-  w.bulkStr('modules'); w.array(0);
+  writeHelloReply(c.reply, c.id, c.server.isReplica ? 'replica' : 'master');
 }
 
 function validName(b: Uint8Array): boolean {

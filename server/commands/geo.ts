@@ -14,7 +14,7 @@ import {
   GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, align52, areasByShape, decodeScore, distance,
   distanceIfInShape, encodeWGS84, geohashString, type HashBits, type Shape,
 } from '../types/geohash.js';
-import { storeResult, zaddCommand } from './zset.js';
+import { getZset, storeResult, zaddCommand } from './zset.js';
 
 const E_UNIT = 'ERR unsupported unit provided. please use M, KM, FT, MI';
 
@@ -92,15 +92,6 @@ function longLatOrReply(c: Client, a: Buffer, b: Buffer): [number, number] | nul
   return [x, y];
 }
 
-function getZset(c: Client, key: string): ZSetValue | undefined | null {
-  const o = c.db.lookupRead(key);
-  if (o === undefined) return undefined;
-  if (o.type !== 'zset') {
-    c.error(E.WRONGTYPE);
-    return null;
-  }
-  return o.value;
-}
 
 // ------------------------------------------------------------------ GEOADD
 
@@ -131,7 +122,7 @@ const geoadd: Handler = (c, argv) => {
 // ------------------------------------------------------------------ GEOPOS GEODIST GEOHASH
 
 const geopos: Handler = (c, argv) => {
-  const z = getZset(c, keyOf(argv[1]!));
+  const z = getZset(c, keyOf(argv[1]!), false);
   if (z === null) return;
   c.reply.array(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
@@ -157,7 +148,7 @@ const geodist: Handler = (c, argv) => {
     c.error(E.SYNTAX);
     return;
   }
-  const z = getZset(c, keyOf(argv[1]!));
+  const z = getZset(c, keyOf(argv[1]!), false);
   if (z === null) return;
   const s1 = z?.score(argv[2]!);
   const s2 = z?.score(argv[3]!);
@@ -171,7 +162,7 @@ const geodist: Handler = (c, argv) => {
 };
 
 const geohash: Handler = (c, argv) => {
-  const z = getZset(c, keyOf(argv[1]!));
+  const z = getZset(c, keyOf(argv[1]!), false);
   if (z === null) return;
   c.reply.array(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
@@ -221,7 +212,7 @@ function collect(z: ZSetValue, s: Shape, limit: number): Found[] {
 function georadiusGeneric(c: Client, argv: Buffer[], srcIdx: number, flags: number): void {
   let storeKey: string | null = null;
   let storeDist = false;
-  const z = getZset(c, keyOf(argv[srcIdx]!));
+  const z = getZset(c, keyOf(argv[srcIdx]!), false);
   if (z === null) return;
   const shape: Shape = { xy: [0, 0], conversion: 1, circular: true, radius: 0, width: 0, height: 0 };
   let base: number;
@@ -270,7 +261,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcIdx: number, flags: numb
   let withdist = false, withhash = false, withcoords = false;
   let frommember = false, fromloc = false, byradius = false, bybox = false;
   let sort: 'none' | 'asc' | 'desc' = 'none';
-  let any = false;
+  let anyMatch = false;
   let count = 0;
   const remaining = argv.length - base;
   for (let i = 0; i < remaining; i++) {
@@ -278,7 +269,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcIdx: number, flags: numb
     if (isArg(a, 'WITHDIST')) withdist = true;
     else if (isArg(a, 'WITHHASH')) withhash = true;
     else if (isArg(a, 'WITHCOORD')) withcoords = true;
-    else if (isArg(a, 'ANY')) any = true;
+    else if (isArg(a, 'ANY')) anyMatch = true;
     else if (isArg(a, 'ASC')) sort = 'asc';
     else if (isArg(a, 'DESC')) sort = 'desc';
     else if (isArg(a, 'COUNT') && i + 1 < remaining) {
@@ -352,7 +343,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcIdx: number, flags: numb
     c.error(`ERR exactly one of BYRADIUS and BYBOX can be specified for ${name}`);
     return;
   }
-  if (any && count === 0) {
+  if (anyMatch && count === 0) {
     c.error('ERR the ANY argument requires COUNT argument');
     return;
   }
@@ -370,8 +361,8 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcIdx: number, flags: numb
     }
     return;
   }
-  if (count !== 0 && sort === 'none' && !any) sort = 'asc';
-  const found = collect(z, shape, any ? count : 0);
+  if (count !== 0 && sort === 'none' && !anyMatch) sort = 'asc';
+  const found = collect(z, shape, anyMatch ? count : 0);
   if (found.length === 0 && storeKey === null) {
     c.reply.array(0);
     return;

@@ -7,9 +7,9 @@
 import { E } from '../../common/errors.js';
 import type { Client } from '../client.js';
 import { HashValue } from '../types/hash.js';
-import { addLongDouble, formatLongDoubleHuman, isHuge, parseLongDouble, type LongDouble } from '../types/long-double.js';
+import { addLongDouble, formatLongDoubleHuman, parseLongDouble, type LongDouble } from '../types/string-ops.js';
 import { own, type HashObject } from '../types/object.js';
-import { isArg, keyOf, toBigInt, toFloat, toInt } from './args.js';
+import { isArg, keyOf, toBigInt, toInt } from './args.js';
 import {
   bulkLatin1, matches, parseCursorOrReply, parseScanOptionsOrReply, replyScan, scanWindow,
 } from './collection-scan.js';
@@ -244,13 +244,14 @@ function isCanonicalInt(b: Uint8Array): boolean {
 }
 
 function hincrbyfloatCommand(c: Client, argv: Buffer[]): void {
-  const incText = argv[3]!.toString('latin1');
-  const inc = parseLongDouble(incText);
+  // The same long-double arithmetic and formatting as INCRBYFLOAT (string-ops.ts).
+  const inc = parseLongDouble(argv[3]!);
   if (inc === null) {
-    // strtold accepts inf/infinity (then refused as such); anything else, or out of range, is not a float.
-    const d = toFloat(argv[3]!);
-    if (d !== null && !Number.isFinite(d) && /inf/i.test(incText)) c.error('ERR value is NaN or Infinity');
-    else c.error(E.NOT_FLOAT);
+    c.error(E.NOT_FLOAT);
+    return;
+  }
+  if (typeof inc === 'number') {
+    c.error('ERR value is NaN or Infinity');
     return;
   }
   const key = keyOf(argv[1]!);
@@ -258,21 +259,18 @@ function hincrbyfloatCommand(c: Client, argv: Buffer[]): void {
   if (h === undefined) return;
   const field = keyOf(argv[2]!);
   const cur = h.get(field);
-  let value: LongDouble = { neg: false, m: 0n, e: 0 };
+  let value: LongDouble | null = { m: 0n, e: 0, neg: false };
   if (cur !== undefined) {
-    const s = cur.toString('latin1');
-    const v = parseLongDouble(s);
+    const v = parseLongDouble(cur);
     if (v === null) {
-      // A stored inf parses (and the sum is infinite); anything else, or out of range, is not a float.
-      const d = toFloat(cur);
-      if (d !== null && !Number.isFinite(d) && /inf/i.test(s)) c.error('ERR increment would produce NaN or Infinity');
-      else c.error('ERR hash value is not a float');
+      c.error('ERR hash value is not a float');
       return;
     }
-    value = v;
+    // A stored inf parses, and any sum with it is infinite.
+    value = typeof v === 'number' ? null : v;
   }
-  value = addLongDouble(value, inc);
-  if (isHuge(value)) {
+  if (value !== null) value = addLongDouble(value, inc);
+  if (value === null) {
     c.error('ERR increment would produce NaN or Infinity');
     return;
   }

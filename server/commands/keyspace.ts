@@ -404,7 +404,6 @@ function renameGeneric(c: Client, argv: Buffer[], nx: boolean): void {
     else c.reply.ok();
     return;
   }
-  const expire = db.getExpire(src);
   if (db.lookupWrite(dst) !== undefined) {
     if (nx) {
       c.reply.int(0);
@@ -412,13 +411,7 @@ function renameGeneric(c: Client, argv: Buffer[], nx: boolean): void {
     }
     db.delete(dst);
   }
-  // Our keyspace tracks the object's slot, so the source goes first. The
-  // object keeps its LRU/LFU data, as the same object moves in Redis.
-  const lru = o.lru;
-  db.delete(src);
-  addKey(c.server, db, dst, o);
-  o.lru = lru;
-  if (expire !== undefined) db.setExpire(dst, expire);
+  relocate(c, db, src, db, dst, o);
   db.signalModifiedKey(src);
   db.signalModifiedKey(dst);
   c.server.notify('g', 'rename_from', src, c.dbIndex);
@@ -426,6 +419,20 @@ function renameGeneric(c: Client, argv: Buffer[], nx: boolean): void {
   c.server.dirty++;
   if (nx) c.reply.int(1);
   else c.reply.ok();
+}
+
+/**
+ * RENAME and MOVE: the same object goes to its new place with its TTL and
+ * its LRU/LFU data, as the object itself moves in Redis. Our keyspace tracks
+ * the object's position, so it leaves the source before joining the target.
+ */
+function relocate(c: Client, from: Db, fromKey: string, to: Db, toKey: string, o: RedisObject): void {
+  const expire = from.getExpire(fromKey);
+  const lru = o.lru;
+  from.delete(fromKey);
+  addKey(c.server, to, toKey, o);
+  o.lru = lru;
+  if (expire !== undefined) to.setExpire(toKey, expire);
 }
 
 const move: Handler = (c, argv) => {
@@ -444,16 +451,11 @@ const move: Handler = (c, argv) => {
     c.reply.int(0);
     return;
   }
-  const expire = src.getExpire(key);
   if (dstDb.lookupWrite(key) !== undefined) {
     c.reply.int(0);
     return;
   }
-  const lru = o.lru;
-  src.delete(key);
-  addKey(c.server, dstDb, key, o);
-  o.lru = lru;
-  if (expire !== undefined) dstDb.setExpire(key, expire);
+  relocate(c, src, key, dstDb, key, o);
   src.signalModifiedKey(key);
   dstDb.signalModifiedKey(key);
   c.server.notify('g', 'move_from', key, src.id);

@@ -10,7 +10,7 @@ import type { Client } from '../client.js';
 import { blockClient, canBlock, servingKey } from '../blocking.js';
 import { ListValue } from '../types/list.js';
 import { own, type ListObject } from '../types/object.js';
-import { isArg, keyOf, toFloat, toInt } from './args.js';
+import { isArg, keyOf, toFloat, toInt, lookupTyped } from './args.js';
 import type { Handler } from './index.js';
 
 const LPOP = Buffer.from('LPOP');
@@ -97,23 +97,11 @@ export function timeoutOrReply(c: Client, b: Buffer): number | null {
 
 /** Looks a key up for writing; replies WRONGTYPE and returns null for another type; undefined when missing. */
 function listForWrite(c: Client, key: string): ListObject | undefined | null {
-  const o = c.db.lookupWrite(key);
-  if (o === undefined) return undefined;
-  if (o.type !== 'list') {
-    c.error(E.WRONGTYPE);
-    return null;
-  }
-  return o;
+  return lookupTyped(c, key, 'list', true);
 }
 
 function listForRead(c: Client, key: string): ListObject | undefined | null {
-  const o = c.db.lookupRead(key);
-  if (o === undefined) return undefined;
-  if (o.type !== 'list') {
-    c.error(E.WRONGTYPE);
-    return null;
-  }
-  return o;
+  return lookupTyped(c, key, 'list', false);
 }
 
 /** listElementsRemoved: notification, deletion of an emptied list, WATCH, dirty. */

@@ -13,7 +13,7 @@ import { own, stringObject, type RedisObject, type StringObject } from '../types
 import {
   addLongDouble, appendString, formatLongDoubleHuman, growString, parseLongDouble,
 } from '../types/string-ops.js';
-import { isArg, keyOf, toBigInt, toInt } from './args.js';
+import { isArg, keyOf, toBigInt, toInt, lookupTyped } from './args.js';
 import type { Handler } from './index.js';
 
 const ERR_MAX_SIZE = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
@@ -52,13 +52,7 @@ export function checkStringLength(c: Client, size: number, append: number): bool
 
 /** A string value for reading, replying nil (or the given reply) when missing and WRONGTYPE when not a string. */
 function readString(c: Client, key: string): StringObject | null | undefined {
-  const o = c.db.lookupRead(key);
-  if (o === undefined) return undefined;
-  if (o.type !== 'string') {
-    c.error(E.WRONGTYPE);
-    return null;
-  }
-  return o;
+  return lookupTyped(c, key, 'string', false);
 }
 
 /** getGenericCommand: replies with the value (nil when missing); false after a WRONGTYPE error. */

@@ -9,7 +9,7 @@ import { E } from '../../common/errors.js';
 import { lookupCommand } from '../../common/commands/index.js';
 import { globMatch } from '../../common/glob.js';
 import { formatG17 } from '../../common/resp/format.js';
-import { intOrReply, isArg, keyOf, toFloat, toInt } from './args.js';
+import { intOrReply, isArg, keyOf, toFloat, toInt, lookupTyped } from './args.js';
 import { own, type ZSetObject } from '../types/object.js';
 import { ZSetValue } from '../types/zset.js';
 import {
@@ -44,14 +44,9 @@ export function zsetLimits(c: Client): [number, number] {
 }
 
 /** The zset at key: undefined when missing, null after replying WRONGTYPE. */
-function getZset(c: Client, key: string, write: boolean): ZSetValue | undefined | null {
-  const o = write ? c.db.lookupWrite(key) : c.db.lookupRead(key);
-  if (o === undefined) return undefined;
-  if (o.type !== 'zset') {
-    c.error(E.WRONGTYPE);
-    return null;
-  }
-  return o.value;
+export function getZset(c: Client, key: string, write: boolean): ZSetValue | undefined | null {
+  const o = lookupTyped(c, key, 'zset', write);
+  return o ? o.value : o;
 }
 
 function zsetObject(value: ZSetValue): ZSetObject {
