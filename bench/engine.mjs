@@ -2,7 +2,10 @@
 // Throughput of our engine against a real redis-server, same run, same machine:
 // redis-benchmark -c 50 -r 100000 at -P 1 and -P 16 for each test, printing
 // ops/s of both and the ratio ours/Redis.
-//   node bench/engine.mjs [--tests set,get,...] [-n requests] [--pipelines 1,16]
+// Loopback throughput on a small VM swings by ±15% from run to run, so each
+// test runs --rounds times (ours and Redis alternating) and the median of the
+// per-round ratios is reported.
+//   node bench/engine.mjs [--tests set,get,...] [-n requests] [--pipelines 1,16] [--rounds 3]
 import { spawnSync } from 'node:child_process';
 import { freePort, option, start } from './lib.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +19,8 @@ const opt = (name, def) => option(args, name, def);
 const tests = opt('--tests', 'set,get,incr,lpush,mset,lpop,sadd,hset,zadd,zrange').split(',');
 const pipelines = opt('--pipelines', '1,16').split(',').map(Number);
 const n = Number(opt('-n', '200000'));
+const rounds = Number(opt('--rounds', '3'));
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 
 // Tests redis-benchmark has no built-in for run as explicit commands, on the
@@ -41,15 +46,20 @@ const redisPort = await freePort();
 const ours = await start(process.execPath, [join(root, 'dist/bin/shardis.js'), 'server', '--port', String(ourPort), '--bind', '127.0.0.1', '--save', '', '--loglevel', 'warning', '--dir', dir], ourPort);
 const redis = await start('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], redisPort);
 console.log(`redis-benchmark -c 50 -r 100000, ${n} requests (x4 when pipelined); ours on ${ourPort}, redis ${spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.match(/v=(\S+)/)?.[1]} on ${redisPort}`);
-console.log('test        pipeline   shardis ops/s    redis ops/s   ratio');
+console.log(`test        pipeline   shardis ops/s    redis ops/s   ratio (medians of ${rounds} rounds)`);
 const rows = [];
 try {
   for (const p of pipelines) {
     for (const t of tests) {
-      const a = runBench(ourPort, t, p);
-      const b = runBench(redisPort, t, p);
-      rows.push({ test: t, pipeline: p, ours: a, redis: b, ratio: a / b });
-      console.log(`${t.padEnd(12)}${String(p).padStart(8)}${a.toFixed(0).padStart(16)}${b.toFixed(0).padStart(15)}${(100 * a / b).toFixed(0).padStart(7)}%`);
+      const ours = [], theirs = [], ratios = [];
+      for (let r = 0; r < rounds; r++) {
+        ours.push(runBench(ourPort, t, p));
+        theirs.push(runBench(redisPort, t, p));
+        ratios.push(ours[r] / theirs[r]);
+      }
+      const a = median(ours), b = median(theirs), ratio = median(ratios);
+      rows.push({ test: t, pipeline: p, ours: a, redis: b, ratio });
+      console.log(`${t.padEnd(12)}${String(p).padStart(8)}${a.toFixed(0).padStart(16)}${b.toFixed(0).padStart(15)}${(100 * ratio).toFixed(0).padStart(7)}%`);
     }
   }
 } finally {

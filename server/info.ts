@@ -3,6 +3,7 @@
  * of features we do not have (forks, AOF rewrite, modules...) are reported
  * as Redis reports them when idle, so tools parsing INFO keep working.
  */
+import { persistenceOf } from './persistence/persistence.js';
 import { totalmem, release, arch, type as osType } from 'node:os';
 import type { Server } from './server.js';
 import { memoryOf, bytesToHuman } from './memory.js';
@@ -149,20 +150,30 @@ export function genInfo(server: Server, sectionsArg: string[]): string {
       line('lazyfree_pending_objects', 0) + line('lazyfreed_objects', stat('lazyfreedObjects'));
   });
   add('persistence', 'Persistence', () => {
-    const p = server as unknown as Record<string, unknown>;
-    const num = (k: string, d: number) => (typeof p[k] === 'number' ? (p[k] as number) : d);
-    const str = (k: string, d: string) => (typeof p[k] === 'string' ? (p[k] as string) : d);
-    return line('loading', server.loading ? 1 : 0) + line('async_loading', 0) + line('current_cow_peak', 0) +
+    const { rdb, aof } = persistenceOf(server);
+    const snap = server.snapshot;
+    const now = Date.now();
+    const secsSince = (t: number) => (t === 0 ? -1 : Math.round((now - t) / 1000));
+    let out = line('loading', server.loading ? 1 : 0) + line('async_loading', 0) + line('current_cow_peak', 0) +
       line('current_cow_size', 0) + line('current_cow_size_age', 0) + line('current_fork_perc', '0.00') +
-      line('current_save_keys_processed', 0) + line('current_save_keys_total', 0) +
-      line('rdb_changes_since_last_save', server.dirty) + line('rdb_bgsave_in_progress', num('rdbBgsaveInProgress', 0)) +
-      line('rdb_last_save_time', server.lastSave) + line('rdb_last_bgsave_status', str('lastBgsaveStatus', 'ok')) +
-      line('rdb_last_bgsave_time_sec', -1) + line('rdb_current_bgsave_time_sec', -1) + line('rdb_saves', num('rdbSaves', 0)) +
-      line('rdb_last_cow_size', 0) + line('rdb_last_load_keys_expired', 0) + line('rdb_last_load_keys_loaded', 0) +
-      line('aof_enabled', cfg.bool('appendonly') ? 1 : 0) + line('aof_rewrite_in_progress', 0) + line('aof_rewrite_scheduled', 0) +
-      line('aof_last_rewrite_time_sec', -1) + line('aof_current_rewrite_time_sec', -1) + line('aof_last_bgrewrite_status', 'ok') +
-      line('aof_rewrites', 0) + line('aof_rewrites_consecutive_failures', 0) + line('aof_last_write_status', 'ok') +
+      line('current_save_keys_processed', snap?.keysWritten ?? 0) + line('current_save_keys_total', snap === null ? 0 : rdb.saveKeysTotal) +
+      line('rdb_changes_since_last_save', server.dirty) + line('rdb_bgsave_in_progress', snap?.purpose === 'rdb' ? 1 : 0) +
+      line('rdb_last_save_time', server.lastSave) + line('rdb_last_bgsave_status', rdb.lastBgsaveStatus) +
+      line('rdb_last_bgsave_time_sec', rdb.lastBgsaveTimeSec) + line('rdb_current_bgsave_time_sec', secsSince(rdb.bgsaveStartedAt)) +
+      line('rdb_saves', rdb.rdbSaves) + line('rdb_last_cow_size', 0) +
+      line('rdb_last_load_keys_expired', rdb.keysExpiredOnLoad) + line('rdb_last_load_keys_loaded', rdb.keysLoaded) +
+      line('aof_enabled', aof.enabled ? 1 : 0) + line('aof_rewrite_in_progress', snap?.purpose === 'aof' ? 1 : 0) +
+      line('aof_rewrite_scheduled', aof.rewriteScheduled ? 1 : 0) + line('aof_last_rewrite_time_sec', aof.lastRewriteTimeSec) +
+      line('aof_current_rewrite_time_sec', secsSince(aof.rewriteStartedAt)) + line('aof_last_bgrewrite_status', aof.lastRewriteStatus) +
+      line('aof_rewrites', aof.rewrites) + line('aof_rewrites_consecutive_failures', aof.consecutiveFailures) +
+      line('aof_last_write_status', aof.lastWriteError === null ? 'ok' : 'err') +
       line('aof_last_cow_size', 0) + line('module_fork_in_progress', 0) + line('module_fork_last_cow_size', 0);
+    if (aof.enabled) {
+      out += line('aof_current_size', aof.currentSize) + line('aof_base_size', aof.baseSize) +
+        line('aof_pending_rewrite', aof.rewriteScheduled ? 1 : 0) + line('aof_buffer_length', aof.bufferLength) +
+        line('aof_pending_bio_fsync', aof.fsyncPending ? 1 : 0) + line('aof_delayed_fsync', aof.delayedFsync);
+    }
+    return out;
   });
   add('stats', 'Stats', () => {
     let patterns = 0;
@@ -180,7 +191,7 @@ export function genInfo(server: Server, sectionsArg: string[]): string {
       line('evicted_clients', st.evictedClients) + line('total_eviction_exceeded_time', st.totalEvictionExceededTime) +
       line('current_eviction_exceeded_time', 0) + line('keyspace_hits', st.keyspaceHits) + line('keyspace_misses', st.keyspaceMisses) +
       line('pubsub_channels', server.channels.size) + line('pubsub_patterns', patterns) +
-      line('pubsubshard_channels', server.shardChannels.size) + line('latest_fork_usec', 0) + line('total_forks', st.totalForks) +
+      line('pubsubshard_channels', server.shardChannels.size) + line('latest_fork_usec', persistenceOf(server).rdb.latestForkUsec) + line('total_forks', st.totalForks) +
       line('migrate_cached_sockets', 0) + line('slave_expires_tracked_keys', 0) + line('active_defrag_hits', 0) +
       line('active_defrag_misses', 0) + line('active_defrag_key_hits', 0) + line('active_defrag_key_misses', 0) +
       line('total_active_defrag_time', 0) + line('current_active_defrag_time', 0) +

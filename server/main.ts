@@ -13,6 +13,7 @@ import { installPubsub } from './pubsub-registry.js';
 import { installServerModules } from './commands/server.js';
 import { startCron } from './cron.js';
 import { installActiveExpire } from './db/expire.js';
+import { persistenceOf } from './persistence/persistence.js';
 
 /** Splits `--name v1 v2 --other v` into directives, as redis-server does. */
 export function parseArgPairs(args: string[]): [string, string[]][] {
@@ -32,8 +33,12 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-/** Creates and starts an engine; used by the CLI and by in-process tests. */
-export async function startEngine(args: string[]): Promise<Engine> {
+/**
+ * Creates and starts an engine; used by the CLI and by in-process tests.
+ * Only a process of its own changes directory to `dir` (as redis-server
+ * does): engines sharing a test process keep paths absolute instead.
+ */
+export async function startEngine(args: string[], opts: { chdir?: boolean } = {}): Promise<Engine> {
   const config = new Config();
   let text = '';
   let source = '';
@@ -44,12 +49,15 @@ export async function startEngine(args: string[]): Promise<Engine> {
     args = args.slice(1);
   }
   config.load(text, source, parseArgPairs(args));
-  if (config.get('dir') !== '') process.chdir(config.get('dir'));
+  if (opts.chdir && config.get('dir') !== '') process.chdir(config.get('dir'));
+  // CONFIG GET dir answers the absolute directory, and persistence resolves its files against it.
+  config.values.set('dir', resolve(config.get('dir') || '.'));
   const server = new Server(config);
   installBlocking(server);
   installPubsub(server);
   installServerModules(server);
   installActiveExpire(server);
+  persistenceOf(server).loadAtStartup();
   const listening = await listen(server);
   const stopCron = startCron(server);
   server.log.notice(`Running mode=standalone, port=${listening.port}.`);
@@ -68,7 +76,7 @@ export async function startEngine(args: string[]): Promise<Engine> {
 export async function serverMain(args: string[]): Promise<void> {
   let engine: Engine;
   try {
-    engine = await startEngine(args);
+    engine = await startEngine(args, { chdir: true });
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(e.message + '\n');
@@ -80,9 +88,17 @@ export async function serverMain(args: string[]): Promise<void> {
   engine.server.shutdownHook = (code) => {
     void engine.stop().finally(() => process.exit(code));
   };
-  const onSignal = (sig: string) => {
-    engine.server.log.warning(`Received ${sig} scheduling shutdown...`);
-    engine.server.shutdownHook?.(0);
+  const onSignal = (sig: 'SIGTERM' | 'SIGINT') => {
+    const server = engine.server;
+    server.log.warning(`Received ${sig} scheduling shutdown...`);
+    // shutdown-on-sigterm / -sigint: 'default' saves when save points are configured.
+    const flags = server.config.get(sig === 'SIGTERM' ? 'shutdown-on-sigterm' : 'shutdown-on-sigint').split(' ');
+    const save = !flags.includes('nosave') && (flags.includes('save') || server.config.get('save').trim() !== '');
+    if (server.prepareShutdown !== null && !server.prepareShutdown(save, flags.includes('force'))) {
+      server.log.warning(`${sig} received but errors trying to shut down the server, check the logs for more information`);
+      return;
+    }
+    server.shutdownHook?.(0);
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));

@@ -82,6 +82,7 @@ class Conn implements Connection {
     if (this.closed) return;
     const w = this.client.reply;
     if (!w.empty) {
+      if (this.server.beforeReplies !== null) this.server.beforeReplies();
       const chunks = w.take();
       let n = 0;
       if (chunks.length === 1) {

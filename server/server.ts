@@ -4,6 +4,7 @@
  * hook used by persistence and replication. Network I/O lives in network.ts,
  * the command pipeline in dispatch.ts.
  */
+import type { Snapshot } from './persistence/snapshot.js';
 import { Config, NOTIFY, parseNotifyFlags } from './config.js';
 import { Db } from './db/keyspace.js';
 import type { Client, WatchedKey } from './client.js';
@@ -74,9 +75,10 @@ export class Server {
   skipChecksumValidation = false;
   /**
    * Hooks for modules that come later (persistence, replication), used by the server commands:
-   * SHUTDOWN's save (false = failed), DEBUG RELOAD/LOADAOF, DEBUG CHANGE-REPL-ID, INFO replication's body.
+   * SHUTDOWN's preparation, DEBUG RELOAD/LOADAOF, DEBUG CHANGE-REPL-ID, INFO replication's body.
    */
-  saveOnShutdown: ((force: boolean) => boolean) | null = null;
+  /** SHUTDOWN / SIGTERM: stop saves in progress, flush the AOF, save when asked; false = failed, keep running. */
+  prepareShutdown: ((save: boolean, force: boolean) => boolean) | null = null;
   debugReload: ((c: Client, argv: Buffer[]) => void) | null = null;
   changeReplicationId: (() => void) | null = null;
   replInfo: (() => string) | null = null;
@@ -103,6 +105,10 @@ export class Server {
   pause: { mode: 'write' | 'all'; until: number; timer: NodeJS.Timeout | null } | null = null;
   readonly pausedClients: Client[] = [];
 
+  /** Runs before replies go to sockets: the AOF writes (and with appendfsync always, fsyncs) what they acknowledge. */
+  beforeReplies: (() => void) | null = null;
+  /** The snapshot being written (BGSAVE, AOF rewrite): the keyspace preserves old values for it. */
+  snapshot: Snapshot | null = null;
   readonly propagateHooks: PropagateFn[] = [];
   readonly guards: Guard[] = [];
   /** Command lookup with rename-command applied; null when nothing is renamed (the fast path). */

@@ -354,6 +354,31 @@ describe('zset commands against real Redis', () => {
     }
   });
 
+  it('a large set shrunk by ZREM (its node buffer rebuilt) answers like Redis', async () => {
+    const next = rng(7);
+    const script: Script = [['DEL', 'shrink']];
+    const members = Array.from({ length: 6000 }, (_, i) => `m${i}`);
+    for (let i = 0; i < members.length; i += 500) {
+      const args: string[] = [];
+      for (const m of members.slice(i, i + 500)) args.push(String(Math.floor(next() * 300)), m);
+      script.push(['ZADD', 'shrink', ...args]);
+    }
+    // Remove all but every 50th member, in random batches, rescoring survivors on the way.
+    const doomed = members.filter((_, i) => i % 50 !== 0).sort(() => next() - 0.5);
+    for (let i = 0; i < doomed.length; i += 400) {
+      script.push(['ZREM', 'shrink', ...doomed.slice(i, i + 400)]);
+      script.push(['ZINCRBY', 'shrink', '7', `m${50 * Math.floor(next() * 120)}`]);
+    }
+    script.push(['ZCARD', 'shrink'], ['ZRANGE', 'shrink', '0', '-1', 'WITHSCORES'], ['ZRANK', 'shrink', 'm500'],
+      ['ZREVRANK', 'shrink', 'm5950'], ['ZRANGE', 'shrink', '(10', '200', 'BYSCORE', 'LIMIT', '3', '20'], ['ZCOUNT', 'shrink', '50', '150']);
+    await same(script);
+    const z = ZSetValue.fromEntries(members.map((m, i) => [Buffer.from(m), i] as [Buffer, number]));
+    const before = z.zsl.bytes;
+    for (const m of doomed) z.delete(Buffer.from(m));
+    expect(z.zsl.bytes).toBeLessThan(before / 4);
+    expect(z.rank(Buffer.from('m100'), false)).toBe(2);
+  });
+
   it('keeps the ZSetValue API other modules rely on', () => {
     const z = ZSetValue.fromEntries([[Buffer.from('b'), 2], [Buffer.from('a'), 2], [Buffer.from('c'), -1]]);
     expect(z.length).toBe(3);

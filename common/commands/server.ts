@@ -3,6 +3,24 @@ import type { CommandSpec } from './spec.js';
 
 export const serverCommands = [
   {
+    name: "bgrewriteaof",
+    group: "server",
+    since: "1.0.0",
+    summary: "Asynchronously rewrite the append-only file",
+    complexity: "O(1)",
+    arity: 1,
+    flags: ["admin", "noscript", "no_async_loading"],
+  },
+  {
+    name: "bgsave",
+    group: "server",
+    since: "1.0.0",
+    summary: "Asynchronously save the dataset to disk",
+    complexity: "O(1)",
+    arity: -1,
+    flags: ["admin", "noscript", "no_async_loading"],
+  },
+  {
     name: "command",
     group: "server",
     since: "2.8.13",
@@ -372,6 +390,15 @@ export const serverCommands = [
     summary: "Listen for all requests received by the server in real time",
     arity: 1,
     flags: ["admin", "noscript", "loading", "stale"],
+  },
+  {
+    name: "save",
+    group: "server",
+    since: "1.0.0",
+    summary: "Synchronously save the dataset to disk",
+    complexity: "O(N) where N is the total number of keys in all databases",
+    arity: 1,
+    flags: ["admin", "noscript", "no_async_loading", "no_multi"],
   },
   {
     name: "shutdown",

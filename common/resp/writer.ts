@@ -21,6 +21,8 @@ for (let i = 0; i < SHARED; i++) {
   ints.push(Buffer.from(`:${i}\r\n`));
 }
 
+type Latin1Writable = Buffer & { latin1Write(s: string, offset: number): number };
+
 export class Writer {
   buf: Buffer;
   len = 0;
@@ -143,6 +145,28 @@ export class Writer {
     this.ascii('$' + n + '\r\n');
     this.raw(b);
     this.raw(CRLF);
+  }
+
+  /** A bulk string from a latin1 string (one char per byte), as keys and members are held. */
+  bulkLatin1(s: string): void {
+    const n = s.length;
+    if (n >= 1024) {
+      this.bulk(Buffer.from(s, 'latin1'));
+      return;
+    }
+    this.ensure(n + 8);
+    this.put(bulkHdr[n]!);
+    if (n <= 64) {
+      // Short members: a JS loop beats the native call's fixed cost.
+      const buf = this.buf;
+      let at = this.len;
+      for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+      this.len = at;
+    } else {
+      this.len += (this.buf as Latin1Writable).latin1Write(s, this.len);
+    }
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
   }
 
   /** A bulk string from a JS string (UTF-8). */

@@ -6,6 +6,7 @@ import { E } from '../../common/errors.js';
 import { parseStrictInt } from '../../common/resp/decoder.js';
 import type { Client } from '../client.js';
 import type { RedisObject } from '../types/object.js';
+import { latin1 } from '../types/bytes.js';
 
 /** string2ll over a whole argument; null if not a valid 64-bit integer (range-checked for safe integers). */
 export function toInt(b: Uint8Array): number | null {
@@ -70,12 +71,8 @@ export function isArg(b: Uint8Array, upper: string): boolean {
 }
 
 /** The key as the keyspace stores it. */
-type Latin1 = Buffer & { latin1Slice(start: number, end: number): string };
-
-/** The key as the keyspace stores it (latin1Slice: Node's direct decoder, skipping toString's dispatch). */
-export function keyOf(b: Buffer): string {
-  return (b as Latin1).latin1Slice(0, b.length);
-}
+/** The key as the keyspace stores it. */
+export const keyOf: (b: Buffer) => string = latin1;
 
 /** A stored key back to bytes. */
 export function keyBytes(k: string): Buffer {

@@ -9,7 +9,7 @@ import type { Client } from '../client.js';
 import { E } from '../../common/errors.js';
 import { floatOrReply, isArg, keyOf, toInt } from './args.js';
 import { ZSetValue } from '../types/zset.js';
-import { scoreLteMax } from '../types/skiplist.js';
+import { NONE, scoreLteMax } from '../types/skiplist.js';
 import {
   GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN, align52, areasByShape, decodeScore, distance,
   distanceIfInShape, encodeWGS84, geohashString, type HashBits, type Shape,
@@ -177,7 +177,7 @@ const geohash: Handler = (c, argv) => {
 const RADIUS_COORDS = 1, RADIUS_MEMBER = 2, NOSTORE = 4, SEARCH = 8, SEARCHSTORE = 16;
 
 interface Found {
-  member: Buffer;
+  member: string;
   score: number;
   dist: number;
   x: number;
@@ -197,11 +197,13 @@ function collect(z: ZSetValue, s: Shape, limit: number): Found[] {
     const min = align52(h);
     const max = align52({ bits: h.bits + 1, step: h.step });
     const r = { min, max, minex: false, maxex: true };
-    for (let n = z.zsl.firstInRange(r); n !== null && scoreLteMax(n.score, r); n = n.next[0]!) {
-      const [x, y] = decodeScore(n.score);
+    const zsl = z.zsl;
+    for (let n = zsl.firstInRange(r); n !== NONE && scoreLteMax(zsl.score(n), r); n = zsl.next(n)) {
+      const score = zsl.score(n);
+      const [x, y] = decodeScore(score);
       const d = distanceIfInShape(s, x, y);
       if (d === null) continue;
-      out.push({ member: n.member, score: n.score, dist: d, x, y });
+      out.push({ member: zsl.member(n), score, dist: d, x, y });
       if (limit > 0 && out.length >= limit) break;
     }
     last = i;
@@ -376,7 +378,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcIdx: number, flags: numb
     for (let i = 0; i < returned; i++) {
       const f = found[i]!;
       if (opts > 0) c.reply.array(opts + 1);
-      c.reply.bulk(f.member);
+      c.reply.bulkLatin1(f.member);
       if (withdist) replyDistance(c, f.dist / shape.conversion);
       if (withhash) c.reply.int(f.score);
       if (withcoords) {
@@ -391,7 +393,7 @@ function georadiusGeneric(c: Client, argv: Buffer[], srcIdx: number, flags: numb
   out.listpack = false;
   for (let i = 0; i < returned; i++) {
     const f = found[i]!;
-    out.set(f.member, storeDist ? f.dist / shape.conversion : f.score);
+    out.setKey(f.member, storeDist ? f.dist / shape.conversion : f.score);
   }
   storeResult(c, storeKey, out, flags & SEARCH ? 'geosearchstore' : 'georadiusstore');
   if (returned > 0) c.server.dirty += returned;

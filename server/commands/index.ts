@@ -19,6 +19,7 @@ import { zsetHandlers } from './zset.js';
 import { geoHandlers } from './geo.js';
 import { hyperloglogHandlers } from './hyperloglog.js';
 import { sortHandlers } from './sort.js';
+import { persistenceHandlers } from './persistence.js';
 
 export type Handler = (c: Client, argv: Buffer[]) => void;
 
@@ -27,5 +28,6 @@ export const HANDLERS: ReadonlyMap<string, Handler> = new Map(
     ...bitmapHandlers, ...connectionHandlers, ...keyspaceHandlers, ...pubsubHandlers, ...serverHandlers,
     ...stringHandlers, ...transactionHandlers, ...scriptingHandlers, ...listHandlers, ...hashHandlers,
     ...setHandlers, ...zsetHandlers, ...geoHandlers, ...hyperloglogHandlers, ...sortHandlers,
+    ...persistenceHandlers,
   }),
 );

@@ -489,7 +489,6 @@ const keyspaceWide: Record<string, Handler> = {
     c.reply.bulkStr(String(us / 1000000n));
     c.reply.bulkStr(String(us % 1000000n));
   },
-  lastsave: (c) => c.reply.int(c.server.lastSave),
   shutdown: (c, argv) => {
     let nosave = false;
     let save = false;
@@ -522,7 +521,7 @@ const keyspaceWide: Record<string, Handler> = {
     }
     const server = c.server;
     const wantSave = !nosave && (save || server.config.get('save') !== '');
-    if (wantSave && server.saveOnShutdown !== null && !server.saveOnShutdown(force) && !force) {
+    if (server.prepareShutdown !== null && !server.prepareShutdown(wantSave, force)) {
       c.error('ERR Errors trying to SHUTDOWN. Check logs.');
       return;
     }
@@ -621,7 +620,7 @@ function debugPopulate(c: Client, argv: Buffer[]): void {
       val = Buffer.alloc(size);
       base.copy(val, 0, 0, Math.min(size, base.length));
     }
-    c.db.add(key, { type: 'string', value: val, lru: 0, idx: -1 });
+    c.db.add(key, { type: 'string', value: val, lru: 0, idx: -1, snap: 0 });
     c.db.signalModifiedKey(key);
   }
   c.reply.ok();

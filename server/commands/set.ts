@@ -20,7 +20,7 @@ function maxIntset(c: Client): number {
 }
 
 function setObject(value: SetValue): SetObject {
-  return { type: 'set', value, lru: 0, idx: -1 };
+  return { type: 'set', value, lru: 0, idx: -1, snap: 0 };
 }
 
 /** lookupKeyReadOrReply + checkType: the set, or undefined after replying `missing` / WRONGTYPE. */

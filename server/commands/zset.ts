@@ -10,11 +10,11 @@ import { lookupCommand } from '../../common/commands/index.js';
 import { globMatch } from '../../common/glob.js';
 import { formatG17 } from '../../common/resp/format.js';
 import { intOrReply, isArg, keyOf, toFloat, toInt, lookupTyped } from './args.js';
-import { own, type ZSetObject } from '../types/object.js';
+import type { ZSetObject } from '../types/object.js';
 import { ZSetValue } from '../types/zset.js';
 import {
   lexGteMin, lexLteMax, lexRangeEmpty, scoreGteMin, scoreLteMax, scoreRangeEmpty,
-  type LexBound, type LexRange, type ScoreRange, type ZNode,
+  NONE, type LexBound, type LexRange, type ScoreRange, type ZNode,
 } from '../types/skiplist.js';
 import { blockClient, canBlock, servingKey } from '../blocking.js';
 
@@ -50,7 +50,7 @@ export function getZset(c: Client, key: string, write: boolean): ZSetValue | und
 }
 
 function zsetObject(value: ZSetValue): ZSetObject {
-  return { type: 'zset', value, lru: 0, idx: -1 };
+  return { type: 'zset', value, lru: 0, idx: -1, snap: 0 };
 }
 
 /** Deletes the key when its zset became empty; true when it did (and notifies "del"). */
@@ -82,9 +82,9 @@ function withScoresReplyLen(c: Client, n: number, withscores: boolean): void {
   c.reply.array(withscores && c.resp === 2 ? n * 2 : n);
 }
 
-function emitElement(c: Client, member: Buffer, score: number, withscores: boolean): void {
+function emitElement(c: Client, member: string, score: number, withscores: boolean): void {
   if (withscores && c.resp === 3) c.reply.array(2);
-  c.reply.bulk(member);
+  c.reply.bulkLatin1(member);
   if (withscores) c.reply.double(score);
 }
 
@@ -116,8 +116,8 @@ function parseLexBound(b: Buffer): LexBound | null {
   const ch = b[0];
   if (ch === 0x2b) return b.length === 1 ? { kind: '+' } : null;
   if (ch === 0x2d) return b.length === 1 ? { kind: '-' } : null;
-  if (ch === 0x28) return { kind: 'v', v: b.subarray(1), ex: true };
-  if (ch === 0x5b) return { kind: 'v', v: b.subarray(1), ex: false };
+  if (ch === 0x28) return { kind: 'v', v: keyOf(b.subarray(1)), ex: true };
+  if (ch === 0x5b) return { kind: 'v', v: keyOf(b.subarray(1)), ex: false };
   return null;
 }
 
@@ -219,8 +219,10 @@ export function zaddCommand(c: Client, argv: Buffer[], incrOnly = false): void {
   if (z === null) return;
   let added = 0, updated = 0, processed = 0;
   let newScore = 0;
-  const [maxEntries, maxValue] = zsetLimits(c);
+  // Only adding elements needs the limits: not read on the hot update path.
+  let maxEntries = -1, maxValue = -1;
   if (z === undefined) {
+    [maxEntries, maxValue] = zsetLimits(c);
     if (xx) {
       if (incr) c.reply.nil();
       else c.reply.int(0);
@@ -237,7 +239,7 @@ export function zaddCommand(c: Client, argv: Buffer[], incrOnly = false): void {
     const node = z.node(member);
     if (node !== undefined) {
       if (nx) continue;
-      const cur = node.score;
+      const cur = z.zsl.score(node);
       if (incr) {
         score += cur;
         if (Number.isNaN(score)) {
@@ -250,14 +252,14 @@ export function zaddCommand(c: Client, argv: Buffer[], incrOnly = false): void {
       processed++;
       newScore = score;
       if (score !== cur) {
-        z.set(node.member, score);
+        z.update(node, score);
         updated++;
       }
     } else {
       if (xx) continue;
-      const m = own(member);
-      z.grow(m, maxEntries, maxValue);
-      z.set(m, score);
+      if (maxEntries < 0) [maxEntries, maxValue] = zsetLimits(c);
+      z.grow(member, maxEntries, maxValue);
+      z.set(member, score);
       added++;
       processed++;
       newScore = score;
@@ -320,10 +322,11 @@ function rankCommand(rev: boolean): Handler {
 }
 
 /** Number of elements in [first, last] (both nodes in the set). */
-function spanCount(z: ZSetValue, first: ZNode | null, last: ZNode | null): number {
-  if (first === null || last === null) return 0;
-  const a = z.zsl.getRank(first.score, first.member);
-  const b = z.zsl.getRank(last.score, last.member);
+function spanCount(z: ZSetValue, first: ZNode, last: ZNode): number {
+  if (first === NONE || last === NONE) return 0;
+  const zsl = z.zsl;
+  const a = zsl.getRank(zsl.score(first), zsl.member(first));
+  const b = zsl.getRank(zsl.score(last), zsl.member(last));
   return b >= a ? b - a + 1 : 0;
 }
 
@@ -355,21 +358,22 @@ const zlexcount: Handler = (c, argv) => {
     return;
   }
   const first = z.firstInLex(r);
-  if (first === null) {
+  if (first === NONE) {
     c.reply.int(0);
     return;
   }
   if (z.listpack) {
     // Redis on a listpack: counts forward from the first element while <= max.
     let count = 0;
-    for (let n: ZNode | null = first; n !== null && lexLteMax(n.member, r.max); n = n.next[0]!) count++;
+    for (let n = first; n !== NONE && lexLteMax(z.zsl.member(n), r.max); n = z.zsl.next(n)) count++;
     c.reply.int(count);
     return;
   }
   const len = z.length;
-  let count = len - (z.zsl.getRank(first.score, first.member) - 1);
-  const last = z.zsl.lastInLexRange(r);
-  if (last !== null) count -= len - z.zsl.getRank(last.score, last.member);
+  const zsl = z.zsl;
+  let count = len - (zsl.getRank(zsl.score(first), zsl.member(first)) - 1);
+  const last = zsl.lastInLexRange(r);
+  if (last !== NONE) count -= len - zsl.getRank(zsl.score(last), zsl.member(last));
   c.reply.int(count);
 };
 
@@ -383,6 +387,8 @@ function collectRange(z: ZSetValue, type: RangeType, rev: boolean, start: number
   sr: ScoreRange | null, lr: LexRange | null, offset: number, limit: number): ZNode[] {
   const out: ZNode[] = [];
   const len = z.length;
+  const zsl = z.zsl;
+  const step = (n: ZNode): ZNode => (rev ? zsl.prev(n) : zsl.next(n));
   if (type === 'rank') {
     if (start < 0) start = len + start;
     if (end < 0) end = len + end;
@@ -390,37 +396,37 @@ function collectRange(z: ZSetValue, type: RangeType, rev: boolean, start: number
     if (start > end || start >= len) return out;
     if (end >= len) end = len - 1;
     let count = end - start + 1;
-    let n = z.zsl.getByRank(rev ? len - start : start + 1);
-    while (n !== null && count-- > 0) {
+    let n = zsl.getByRank(rev ? len - start : start + 1);
+    while (n !== NONE && count-- > 0) {
       out.push(n);
-      n = rev ? n.backward : n.next[0]!;
+      n = step(n);
     }
     return out;
   }
   if (offset > 0 && offset >= len) return out;
   if (offset < 0) return out;
-  let n: ZNode | null;
+  let n: ZNode;
   let inRange: (n: ZNode) => boolean;
   if (type === 'score') {
     const r = sr!;
     if (scoreRangeEmpty(r)) return out;
-    n = rev ? z.zsl.lastInRange(r) : z.zsl.firstInRange(r);
-    inRange = rev ? (x) => scoreGteMin(x.score, r) : (x) => scoreLteMax(x.score, r);
+    n = rev ? zsl.lastInRange(r) : zsl.firstInRange(r);
+    inRange = rev ? (x) => scoreGteMin(zsl.score(x), r) : (x) => scoreLteMax(zsl.score(x), r);
   } else {
     const r = lr!;
     if (lexRangeEmpty(r)) return out;
     n = rev ? z.lastInLex(r) : z.firstInLex(r);
-    inRange = rev ? (x) => lexGteMin(x.member, r.min) : (x) => lexLteMax(x.member, r.max);
+    inRange = rev ? (x) => lexGteMin(zsl.member(x), r.min) : (x) => lexLteMax(zsl.member(x), r.max);
   }
-  while (n !== null && offset > 0) {
+  while (n !== NONE && offset > 0) {
     offset--;
-    n = rev ? n.backward : n.next[0]!;
+    n = step(n);
   }
-  while (n !== null && limit !== 0) {
+  while (n !== NONE && limit !== 0) {
     if (!inRange(n)) break;
     out.push(n);
     limit--;
-    n = rev ? n.backward : n.next[0]!;
+    n = step(n);
   }
   return out;
 }
@@ -495,14 +501,14 @@ function zrangeGeneric(c: Client, argv: Buffer[], argStart: number, store: boole
     const dst = keyOf(argv[1]!);
     const out = new ZSetValue();
     out.listpack = false;
-    for (const n of items) out.set(n.member, n.score);
+    for (const n of items) out.setKey(z!.zsl.member(n), z!.zsl.score(n));
     storeResult(c, dst, out, 'zrangestore');
     if (items.length > 0) c.server.dirty++;
     c.reply.int(items.length);
     return;
   }
   withScoresReplyLen(c, items.length, withscores);
-  for (const n of items) emitElement(c, n.member, n.score, withscores);
+  for (const n of items) emitElement(c, z!.zsl.member(n), z!.zsl.score(n), withscores);
 }
 
 // ------------------------------------------------------------------ removals
@@ -581,12 +587,12 @@ function zremrange(kind: 'rank' | 'score' | 'lex'): Handler {
       deleted = z.zsl.deleteRangeByRank(start + 1, end + 1, forget);
     } else if (kind === 'score') {
       const r = sr!;
-      const first = scoreRangeEmpty(r) ? null : z.zsl.firstInRange(r);
-      if (first !== null) deleted = z.zsl.deleteWhile(first, (n) => scoreLteMax(n.score, r), forget);
+      const first = scoreRangeEmpty(r) ? NONE : z.zsl.firstInRange(r);
+      if (first !== NONE) deleted = z.zsl.deleteWhile(first, (n) => scoreLteMax(z.zsl.score(n), r), forget);
     } else {
       const r = lr!;
-      const first = lexRangeEmpty(r) ? null : z.listpack ? z.firstInLex(r) : z.zsl.firstInLexRangeNoCheck(r);
-      if (first !== null) deleted = z.zsl.deleteWhile(first, (n) => lexLteMax(n.member, r.max), forget);
+      const first = lexRangeEmpty(r) ? NONE : z.listpack ? z.firstInLex(r) : z.zsl.firstInLexRangeNoCheck(r);
+      if (first !== NONE) deleted = z.zsl.deleteWhile(first, (n) => lexLteMax(z.zsl.member(n), r.max), forget);
     }
     if (deleted > 0) {
       c.db.signalModifiedKey(key);
@@ -603,21 +609,25 @@ function zremrange(kind: 'rank' | 'score' | 'lex'): Handler {
 interface Src {
   size: number;
   weight: number;
-  items: () => Iterable<[Buffer, number]>;
+  /** Members (latin1 strings) with their scores. */
+  items: () => Iterable<[string, number]>;
   get: (k: string) => number | undefined;
 }
 
-function makeSrc(o: { type: 'zset'; value: ZSetValue } | { type: 'set'; value: { length: number; members(): IterableIterator<Buffer> } } | undefined): Src {
+function makeSrc(o: { type: 'zset'; value: ZSetValue } | { type: 'set'; value: { strings(): string[] } } | undefined): Src {
   if (o === undefined) return { size: 0, weight: 1, items: () => [], get: () => undefined };
   if (o.type === 'zset') {
     const z = o.value;
-    return { size: z.length, weight: 1, items: () => z.entries(), get: (k) => z.dict.get(k)?.score };
+    return {
+      size: z.length, weight: 1,
+      items: function* () { for (const [k, n] of z.dict) yield [k, z.zsl.score(n)] as [string, number]; },
+      get: (k) => { const n = z.dict.get(k); return n === undefined ? undefined : z.zsl.score(n); },
+    };
   }
-  const members = new Map<string, Buffer>();
-  for (const m of o.value.members()) members.set(m.toString('latin1'), m);
+  const members = new Set(o.value.strings());
   return {
     size: members.size, weight: 1,
-    items: function* () { for (const m of members.values()) yield [m, 1] as [Buffer, number]; },
+    items: function* () { for (const m of members) yield [m, 1] as [string, number]; },
     get: (k) => (members.has(k) ? 1 : undefined),
   };
 }
@@ -703,8 +713,7 @@ function zsetOp(c: Client, argv: Buffer[], dst: string | null, numIdx: number, o
   if (op === 'inter') {
     const first = srcs[0]!;
     if (first.size > 0) {
-      for (const [m, s0] of first.items()) {
-        const k = m.toString('latin1');
+      for (const [k, s0] of first.items()) {
         let score = first.weight * s0;
         if (Number.isNaN(score)) score = 0;
         let ok = true;
@@ -724,27 +733,24 @@ function zsetOp(c: Client, argv: Buffer[], dst: string | null, numIdx: number, o
           card++;
           if (limit !== 0 && card >= limit) break;
         } else {
-          out.set(m, score);
+          out.setKey(k, score);
         }
       }
     }
   } else if (op === 'union') {
-    const acc = new Map<string, [Buffer, number]>();
+    const acc = new Map<string, number>();
     for (const src of srcs) {
-      for (const [m, s0] of src.items()) {
+      for (const [k, s0] of src.items()) {
         let score = src.weight * s0;
         if (Number.isNaN(score)) score = 0;
-        const k = m.toString('latin1');
         const cur = acc.get(k);
-        if (cur === undefined) acc.set(k, [m, score]);
-        else cur[1] = aggregate(cur[1], score, aggr);
+        acc.set(k, cur === undefined ? score : aggregate(cur, score, aggr));
       }
     }
-    for (const [m, s] of acc.values()) out.set(m, s);
+    for (const [k, s] of acc) out.setKey(k, s);
   } else {
     const first = srcs[0]!;
-    for (const [m, s] of first.items()) {
-      const k = m.toString('latin1');
+    for (const [k, s] of first.items()) {
       let found = false;
       for (let i = 1; i < srcs.length; i++) {
         if (srcs[i]!.get(k) !== undefined) {
@@ -752,7 +758,7 @@ function zsetOp(c: Client, argv: Buffer[], dst: string | null, numIdx: number, o
           break;
         }
       }
-      if (!found) out.set(m, s);
+      if (!found) out.setKey(k, s);
     }
   }
   if (cardOnly) {
@@ -767,7 +773,7 @@ function zsetOp(c: Client, argv: Buffer[], dst: string | null, numIdx: number, o
     return;
   }
   withScoresReplyLen(c, out.length, withscores);
-  for (const [m, s] of out.entries()) emitElement(c, m, s, withscores);
+  for (let n = out.zsl.first(); n !== NONE; n = out.zsl.next(n)) emitElement(c, out.zsl.member(n), out.zsl.score(n), withscores);
 }
 
 // ------------------------------------------------------------------ pops
@@ -815,12 +821,12 @@ function zpopGeneric(c: Client, keys: Buffer[], max: boolean, emitKey: boolean, 
     c.reply.array(n);
   }
   for (let i = 0; i < n; i++) {
-    const node = max ? z.zsl.tail! : z.zsl.first()!;
-    const member = node.member;
-    const score = node.score;
-    z.delete(member);
+    const node = max ? z.zsl.tail : z.zsl.first();
+    const member = z.zsl.member(node);
+    const score = z.zsl.score(node);
+    z.deleteKey(member);
     if (nested) c.reply.array(2);
-    c.reply.bulk(member);
+    c.reply.bulkLatin1(member);
     c.reply.double(score);
   }
   c.server.notify('z', max ? 'zpopmax' : 'zpopmin', key, c.dbIndex);
@@ -973,15 +979,15 @@ const zrandmember: Handler = (c, argv) => {
     if (!uniq || count === 1) {
       withScoresReplyLen(c, count, withscores);
       for (let i = 0; i < count; i++) {
-        const n = z.zsl.getByRank(randInt(size) + 1)!;
-        emitElement(c, n.member, n.score, withscores);
+        const n = z.zsl.getByRank(randInt(size) + 1);
+        emitElement(c, z.zsl.member(n), z.zsl.score(n), withscores);
       }
       return;
     }
     if (count >= size) {
       // Redis replies with the whole set, last element first.
       withScoresReplyLen(c, size, withscores);
-      for (let n = z.zsl.tail; n !== null; n = n.backward) emitElement(c, n.member, n.score, withscores);
+      for (let n = z.zsl.tail; n !== NONE; n = z.zsl.prev(n)) emitElement(c, z.zsl.member(n), z.zsl.score(n), withscores);
       return;
     }
     // Distinct random ranks.
@@ -998,8 +1004,8 @@ const zrandmember: Handler = (c, argv) => {
     }
     withScoresReplyLen(c, count, withscores);
     for (const r of picked) {
-      const n = z.zsl.getByRank(r + 1)!;
-      emitElement(c, n.member, n.score, withscores);
+      const n = z.zsl.getByRank(r + 1);
+      emitElement(c, z.zsl.member(n), z.zsl.score(n), withscores);
     }
     return;
   }
@@ -1009,7 +1015,7 @@ const zrandmember: Handler = (c, argv) => {
     c.reply.nil();
     return;
   }
-  c.reply.bulk(z.zsl.getByRank(randInt(z.length) + 1)!.member);
+  c.reply.bulkLatin1(z.zsl.member(z.zsl.getByRank(randInt(z.length) + 1)));
 };
 
 // ------------------------------------------------------------------ ZSCAN
@@ -1076,21 +1082,22 @@ const zscan: Handler = (c, argv) => {
   const items: ZNode[] = [];
   let next = 0n;
   if (z.listpack) {
-    for (let n = z.zsl.first(); n !== null; n = n.next[0]!) items.push(n);
+    for (let n = z.zsl.first(); n !== NONE; n = z.zsl.next(n)) items.push(n);
   } else {
-    // The cursor is a position in z.slots, walked from the end down (0 = start).
-    const len = z.slots.length;
+    // The cursor is a position in the skip list's slots, walked from the end down (0 = start).
+    const slots = z.zsl.slotNode;
+    const len = slots.length;
     let pos = cursor === 0n || cursor > BigInt(len) ? len : Number(cursor);
-    for (let taken = 0; pos > 0 && taken < count; taken++) items.push(z.slots[--pos]!);
+    for (let taken = 0; pos > 0 && taken < count; taken++) items.push(slots[--pos]!);
     next = BigInt(pos);
   }
-  const shown = pat === null ? items : items.filter((n) => globMatch(pat!, n.member));
+  const shown = pat === null ? items : items.filter((n) => globMatch(pat!, z.zsl.member(n)));
   c.reply.array(2);
   c.reply.bulkStr(next.toString());
   c.reply.array(shown.length * 2);
   for (const n of shown) {
-    c.reply.bulk(n.member);
-    c.reply.bulk(Buffer.from(formatG17(n.score), 'latin1'));
+    c.reply.bulkLatin1(z.zsl.member(n));
+    c.reply.bulk(Buffer.from(formatG17(z.zsl.score(n)), 'latin1'));
   }
 };
 

@@ -73,8 +73,19 @@ export class Db {
   lookupWrite(key: string): RedisObject | undefined {
     this.expireIfNeeded(key);
     const o = this.dict.get(key);
-    if (o !== undefined) this.server.touchObject(o);
+    if (o !== undefined) {
+      if (this.server.snapshot !== null) this.server.snapshot.preserve(this.dict, key, o);
+      this.server.touchObject(o);
+    }
     return o;
+  }
+
+  /**
+   * For the rare change made to an object found by a read lookup (PFCOUNT's
+   * cached cardinality): a snapshot in progress keeps the old value.
+   */
+  willChange(key: string, o: RedisObject): void {
+    if (this.server.snapshot !== null) this.server.snapshot.preserve(this.dict, key, o);
   }
 
   /** Lookup without side effects other than lazy expiry (OBJECT, TYPE...). */
@@ -98,6 +109,7 @@ export class Db {
 
   /** Adds a key that must not exist. */
   add(key: string, o: RedisObject): void {
+    if (this.server.snapshot !== null) this.server.snapshot.exclude(o);
     this.dict.set(key, o);
     o.idx = this.keys.length;
     this.keys.push(key);
@@ -116,6 +128,11 @@ export class Db {
     if (old === undefined) {
       this.add(key, o);
     } else {
+      const snap = this.server.snapshot;
+      if (snap !== null) {
+        snap.preserve(this.dict, key, old);
+        snap.exclude(o);
+      }
       o.idx = old.idx;
       if (this.server.onKeyRemove !== null && old !== o) {
         this.server.onKeyRemove(key, old);
@@ -137,6 +154,7 @@ export class Db {
   setString(key: string, value: Buffer): void {
     const old = this.dict.get(key);
     if (old !== undefined && old.type === 'string') {
+      if (this.server.snapshot !== null) this.server.snapshot.preserve(this.dict, key, old);
       old.value = value;
       if (this.expires.size !== 0) this.expires.delete(key);
       this.server.touchObject(old);
@@ -153,6 +171,7 @@ export class Db {
   delete(key: string): boolean {
     const o = this.dict.get(key);
     if (o === undefined) return false;
+    if (this.server.snapshot !== null) this.server.snapshot.preserve(this.dict, key, o);
     if (this.server.onKeyRemove !== null) this.server.onKeyRemove(key, o);
     this.dict.delete(key);
     this.expires.delete(key);
@@ -166,7 +185,13 @@ export class Db {
   }
 
   setExpire(key: string, whenMs: number): void {
+    if (this.server.snapshot !== null) this.preserveTtl(key);
     this.expires.set(key, whenMs);
+  }
+
+  private preserveTtl(key: string): void {
+    const o = this.dict.get(key);
+    if (o !== undefined) this.server.snapshot!.preserve(this.dict, key, o);
   }
 
   getExpire(key: string): number | undefined {
@@ -174,6 +199,7 @@ export class Db {
   }
 
   persist(key: string): boolean {
+    if (this.server.snapshot !== null) this.preserveTtl(key);
     return this.expires.delete(key);
   }
 
@@ -188,8 +214,14 @@ export class Db {
 
   clear(): void {
     if (this.server.onDbClear !== null) this.server.onDbClear(this);
-    this.dict.clear();
-    this.expires.clear();
+    if (this.server.snapshot !== null && this.server.snapshot.covers(this.dict)) {
+      // The snapshot still walks the old tables: start fresh ones instead of emptying them.
+      this.dict = new Map();
+      this.expires = new Map();
+    } else {
+      this.dict.clear();
+      this.expires.clear();
+    }
     this.keys = [];
     this.expireIter = null;
   }

@@ -182,6 +182,13 @@ export class RdbWriter {
   toBuffer(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));
   }
+
+  /** toBuffer() and start over, keeping the grown buffer (streaming a whole file). */
+  take(): Buffer {
+    const out = this.toBuffer();
+    this.pos = 0;
+    return out;
+  }
 }
 
 // ------------------------------------------------------------------ reader
@@ -333,8 +340,13 @@ function quicklistNodes(items: Buffer[], fill: number, packedThreshold: number):
 
 /** rdbSaveObjectType + rdbSaveObject. */
 export function writeObject(w: RdbWriter, o: RedisObject, opts: RdbWriteOptions = DEFAULT_WRITE_OPTIONS): void {
+  w.byte(rdbTypeOf(o));
+  writeValue(w, o, opts);
+}
+
+/** rdbSaveObject: the value alone (in a file, the key sits between the type byte and the value). */
+export function writeValue(w: RdbWriter, o: RedisObject, opts: RdbWriteOptions = DEFAULT_WRITE_OPTIONS): void {
   const type = rdbTypeOf(o);
-  w.byte(type);
   const z = opts.compress;
   switch (o.type) {
     case 'string':
@@ -429,26 +441,26 @@ function pairsOf(flat: Buffer[] | null, what: string): Buffer[] {
 function hashFrom(pairs: [Buffer, Buffer][], lim: RdbLoadLimits, compact = false): RedisObject {
   const h = HashValue.fromEntries(pairs, lim.hashMaxListpackEntries, compact ? Number.MAX_SAFE_INTEGER : lim.hashMaxListpackValue);
   if (h.length !== pairs.length) bad('Duplicate hash fields detected');
-  return { type: 'hash', value: h, lru: 0, idx: -1 };
+  return { type: 'hash', value: h, lru: 0, idx: -1, snap: 0 };
 }
 
 function zsetFrom(entries: [Buffer, number][], lim: RdbLoadLimits, compact = false): RedisObject {
   for (const [, s] of entries) if (Number.isNaN(s)) bad('Zset with NAN score detected');
   const z = ZSetValue.fromEntries(entries, lim.zsetMaxListpackEntries, compact ? Number.MAX_SAFE_INTEGER : lim.zsetMaxListpackValue);
   if (z.length !== entries.length) bad('Duplicate zset fields detected');
-  return { type: 'zset', value: z, lru: 0, idx: -1 };
+  return { type: 'zset', value: z, lru: 0, idx: -1, snap: 0 };
 }
 
 function setFrom(members: Buffer[], lim: RdbLoadLimits): RedisObject {
   if (members.length === 0) bad('Empty keys skipped');
   const s = SetValue.fromMembers(members, lim.setMaxIntsetEntries);
   if (s.length !== members.length) bad('Duplicate set members detected');
-  return { type: 'set', value: s, lru: 0, idx: -1 };
+  return { type: 'set', value: s, lru: 0, idx: -1, snap: 0 };
 }
 
 function listFrom(items: Buffer[]): RedisObject {
   if (items.length === 0) bad('Empty keys skipped');
-  return { type: 'list', value: ListValue.from(items), lru: 0, idx: -1 };
+  return { type: 'list', value: ListValue.from(items), lru: 0, idx: -1, snap: 0 };
 }
 
 function toPairs(flat: Buffer[]): [Buffer, Buffer][] {
@@ -503,7 +515,7 @@ function zipmapDecode(zm: Buffer): Buffer[] | null {
 export function readObject(r: RdbReader, type: number, lim: RdbLoadLimits = DEFAULT_LOAD_LIMITS): RedisObject {
   switch (type) {
     case RDB_TYPE.STRING:
-      return { type: 'string', value: r.string(), lru: 0, idx: -1 };
+      return { type: 'string', value: r.string(), lru: 0, idx: -1, snap: 0 };
     case RDB_TYPE.LIST: {
       const n = r.len();
       const items: Buffer[] = [];

@@ -23,6 +23,11 @@ interface Base {
   mem?: number;
   memLen?: number;
   memExactLen?: number;
+  /**
+   * The id of the last snapshot (BGSAVE, AOF rewrite, full sync) that has
+   * written this object or must skip it: see server/persistence/snapshot.ts.
+   */
+  snap: number;
 }
 export interface StringObject extends Base { type: 'string'; value: Buffer }
 export interface ListObject extends Base { type: 'list'; value: ListValue }
@@ -40,5 +45,5 @@ export function own(b: Uint8Array): Buffer {
 }
 
 export function stringObject(value: Buffer): StringObject {
-  return { type: 'string', value, lru: 0, idx: -1 };
+  return { type: 'string', value, lru: 0, idx: -1, snap: 0 };
 }

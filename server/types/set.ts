@@ -14,6 +14,7 @@
  * API used by other modules (DUMP/RESTORE, SORT...): fromMembers(members),
  * members(), length, encoding(), memoryUsage(); clone() for COPY.
  */
+import { latin1 } from './bytes.js';
 
 export type IntMember = number | bigint;
 
@@ -171,7 +172,7 @@ export class SetValue {
       if (v !== null) return this.addInt(v, maxIntset);
       this.convert();
     }
-    return this.addHt(Buffer.from(m.buffer, m.byteOffset, m.length).toString('latin1'));
+    return this.addHt(latin1(m));
   }
 
   addString(s: string, maxIntset: number): boolean {
@@ -207,7 +208,7 @@ export class SetValue {
       const v = intOfBytes(m);
       return v !== null && search(this.ints, v) >= 0;
     }
-    return this.map!.has(Buffer.from(m.buffer, m.byteOffset, m.length).toString('latin1'));
+    return this.map!.has(latin1(m));
   }
 
   hasString(s: string): boolean {
@@ -232,7 +233,7 @@ export class SetValue {
       this.ints.splice(pos, 1);
       return true;
     }
-    return this.removeHt(Buffer.from(m.buffer, m.byteOffset, m.length).toString('latin1'));
+    return this.removeHt(latin1(m));
   }
 
   removeString(s: string): boolean {

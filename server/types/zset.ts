@@ -11,19 +11,20 @@
  * Like Redis 7.0, a set converts when it grows past the limits and only
  * converts back when rebuilt (stores, RESTORE): `listpack` is sticky state.
  */
-import { SkipList, type LexRange, type ZNode } from './skiplist.js';
+import { latin1 } from './bytes.js';
+import { NONE, SkipList, type LexRange, type ZNode } from './skiplist.js';
 
 export const DEFAULT_ZSET_LIMITS = { entries: 128, value: 64 };
 
 export class ZSetValue {
   readonly dict = new Map<string, ZNode>();
-  readonly zsl = new SkipList();
   /**
-   * Every node once, in no order, with swap-remove (node.idx is the slot):
-   * ZSCAN walks it from the end down, so like the keyspace's SCAN an element
-   * present for the whole scan is never missed, whatever is added or removed.
+   * The skip list also keeps every element once in its slot arrays, in no
+   * order, with swap-remove: ZSCAN walks them from the end down, so like the
+   * keyspace's SCAN an element present for the whole scan is never missed,
+   * whatever is added or removed.
    */
-  readonly slots: ZNode[] = [];
+  zsl = new SkipList();
   /** Encoding Redis would use: listpack (small) or skiplist. */
   listpack = true;
 
@@ -40,7 +41,8 @@ export class ZSetValue {
   }
 
   *entries(): IterableIterator<[Buffer, number]> {
-    for (let n = this.zsl.first(); n !== null; n = n.next[0]!) yield [n.member, n.score];
+    const zsl = this.zsl;
+    for (let n = zsl.first(); n !== NONE; n = zsl.next(n)) yield [Buffer.from(zsl.member(n), 'latin1'), zsl.score(n)];
   }
 
   encoding(): string {
@@ -53,7 +55,8 @@ export class ZSetValue {
       for (const k of this.dict.keys()) n += k.length + 11;
       return n;
     }
-    for (const k of this.dict.keys()) n += k.length + 80;
+    n += this.zsl.bytes;
+    for (const k of this.dict.keys()) n += k.length + 48;
     return n;
   }
 
@@ -71,7 +74,7 @@ export class ZSetValue {
     }
     this.listpack = true;
     // A listpack stores scores as text, where -0 is written "0".
-    for (const n of this.dict.values()) if (n.score === 0) n.score = 0;
+    for (const n of this.dict.values()) if (this.zsl.score(n) === 0) this.zsl.setScore(n, 0);
   }
 
   /** Before inserting a new `member`: converts to skiplist when it would go over the limits (never back). */
@@ -80,55 +83,67 @@ export class ZSetValue {
   }
 
   node(member: Uint8Array): ZNode | undefined {
-    return this.dict.get(Buffer.from(member.buffer, member.byteOffset, member.length).toString('latin1'));
+    return this.dict.get(latin1(member));
   }
 
   score(member: Uint8Array): number | undefined {
-    return this.node(member)?.score;
+    const n = this.node(member);
+    return n === undefined ? undefined : this.zsl.score(n);
   }
 
-  /** Inserts or updates; `member` must be a private copy when new. */
-  set(member: Buffer, score: number): void {
+  /** Inserts or updates. */
+  set(member: Uint8Array, score: number): void {
+    this.setKey(latin1(member), score);
+  }
+
+  /** set() for a member given as its latin1 string. */
+  setKey(k: string, score: number): void {
     if (this.listpack && score === 0) score = 0;
-    const k = member.toString('latin1');
     const n = this.dict.get(k);
     if (n === undefined) {
-      const node = this.zsl.insert(score, member);
-      node.idx = this.slots.length;
-      this.slots.push(node);
-      this.dict.set(k, node);
-    } else if (n.score !== score) {
-      const node = this.zsl.updateScore(n, score);
-      if (node !== n) {
-        node.idx = n.idx;
-        this.slots[n.idx] = node;
-        this.dict.set(k, node);
-      }
+      this.dict.set(k, this.zsl.insert(score, k));
+    } else {
+      this.update(n, score);
     }
   }
 
-  private unslot(n: ZNode): void {
-    const last = this.slots.pop()!;
-    if (last !== n) {
-      this.slots[n.idx] = last;
-      last.idx = n.idx;
-    }
+  /** Sets the score of an element already in the set. */
+  update(n: ZNode, score: number): void {
+    if (this.listpack && score === 0) score = 0;
+    if (this.zsl.score(n) !== score) this.zsl.updateScore(n, score);
   }
 
   delete(member: Uint8Array): boolean {
-    const k = Buffer.from(member.buffer, member.byteOffset, member.length).toString('latin1');
+    return this.deleteKey(latin1(member));
+  }
+
+  deleteKey(k: string): boolean {
     const n = this.dict.get(k);
     if (n === undefined) return false;
     this.dict.delete(k);
-    this.zsl.delete(n.score, n.member);
-    this.unslot(n);
+    this.zsl.remove(n);
+    this.compactIfSparse();
     return true;
   }
 
-  /** Drops a node already unlinked from the skip list. */
+  /** Drops a node being removed from the skip list (the callback of its range deletes). */
   forget(n: ZNode): void {
-    this.dict.delete(n.member.toString('latin1'));
-    this.unslot(n);
+    this.dict.delete(this.zsl.member(n));
+  }
+
+  /**
+   * After deletes: rebuilds the skip list when its buffer is mostly freed
+   * records. Inserting in slot order keeps every element in its slot, so a
+   * ZSCAN in progress is not disturbed.
+   */
+  compactIfSparse(): void {
+    if (!this.zsl.sparse) return;
+    const old = this.zsl;
+    this.zsl = new SkipList();
+    for (const n of old.slotNode) {
+      const m = old.member(n);
+      this.dict.set(m, this.zsl.insert(old.score(n), m));
+    }
   }
 
   /**
@@ -136,11 +151,11 @@ export class ZSetValue {
    * with mixed scores the answer depends on the search, so a listpack-encoded
    * set scans linearly as Redis does on a listpack.
    */
-  firstInLex(r: LexRange): ZNode | null {
+  firstInLex(r: LexRange): ZNode {
     return this.listpack ? this.zsl.firstInLexRangeLinear(r) : this.zsl.firstInLexRange(r);
   }
 
-  lastInLex(r: LexRange): ZNode | null {
+  lastInLex(r: LexRange): ZNode {
     return this.listpack ? this.zsl.lastInLexRangeLinear(r) : this.zsl.lastInLexRange(r);
   }
 
@@ -148,7 +163,7 @@ export class ZSetValue {
   rank(member: Uint8Array, rev: boolean): number {
     const n = this.node(member);
     if (n === undefined) return -1;
-    const r = this.zsl.getRank(n.score, n.member) - 1;
+    const r = this.zsl.getRank(this.zsl.score(n), this.zsl.member(n)) - 1;
     return rev ? this.dict.size - 1 - r : r;
   }
 }

@@ -79,8 +79,27 @@ export async function startRedis(extra: string[] = []): Promise<ProcServer> {
 
 /** Our engine as a separate process (for crash, signal and config-file tests). */
 export async function startOursProcess(extra: string[] = [], configFile?: string): Promise<ProcServer> {
+  return startOursProcessIn(mkdtempSync(join(tmpdir(), 'shardis-proc-')), extra, configFile);
+}
+
+/** Our engine as a process working in `dir` (kept on stop: restarts on the same files see them). */
+export async function startOursProcessIn(dir: string, extra: string[] = [], configFile?: string): Promise<ProcServer> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'shardis-proc-'));
   const args = [SHARDIS_BIN, 'server', ...(configFile ? [configFile] : []), '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...extra];
   return spawnServer(process.execPath, args, port, dir);
+}
+
+/** Runs our engine on `dir` expecting start-up to fail; resolves with its exit code and output. */
+export function startOursExpectingFailure(dir: string, extra: string[] = []): Promise<{ code: number | null; output: string }> {
+  return new Promise((res) => {
+    const proc = spawn(process.execPath, [SHARDIS_BIN, 'server', '--port', '0', '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...extra], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      res({ code, output: out });
+    });
+  });
 }
