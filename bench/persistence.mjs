@@ -55,11 +55,12 @@ const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 const dir = mkdtempSync(join(tmpdir(), 'shardis-bench-save-'));
 const port = await freePort();
-const server = await start(process.execPath, [join(root, 'dist/bin/shardis.js'), 'server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--loglevel', 'warning', '--dir', dir], port);
+const server = await start(process.execPath, [join(root, 'dist/bin/shardis.js'), 'server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--loglevel', 'warning', '--dir', dir, '--enable-debug-command', 'yes'], port);
 try {
   const admin = connect(port);
   await admin.ready;
-  await admin.call('DEBUG', 'POPULATE', keys, 'key', valueSize);
+  const populated = await admin.call('DEBUG', 'POPULATE', keys, 'key', valueSize);
+  if (!populated.startsWith('+OK')) throw new Error(`DEBUG POPULATE: ${populated.trim()}`);
   // Let the heap settle so "before" is the dataset, not populate's garbage.
   await new Promise((r) => setTimeout(r, 2000));
   const before = rssOf(server.pid);

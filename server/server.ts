@@ -80,6 +80,7 @@ export class Server {
   /** SHUTDOWN / SIGTERM: stop saves in progress, flush the AOF, save when asked; false = failed, keep running. */
   prepareShutdown: ((save: boolean, force: boolean) => boolean) | null = null;
   debugReload: ((c: Client, argv: Buffer[]) => void) | null = null;
+  afterFlushAll: (() => void) | null = null;
   changeReplicationId: (() => void) | null = null;
   replInfo: (() => string) | null = null;
   /** Memory accounting (server/memory.ts): a key was added / removed (with its value), a db is about to be cleared. */

@@ -450,7 +450,10 @@ const keyspaceWide: Record<string, Handler> = {
     if (!parseFlushMode(c, argv)) return;
     let n = 0;
     for (const db of c.server.dbs) n += flushDb(c.server, db);
-    c.server.dirty += n + 1;
+    c.server.dirty += n;
+    // flushAllDataAndResetRDB: a running BGSAVE is stopped and, with save points, an empty file saved now.
+    c.server.afterFlushAll?.();
+    c.server.dirty++;
     c.reply.ok();
   },
   swapdb: (c, argv) => {

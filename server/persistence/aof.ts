@@ -127,7 +127,7 @@ export class AofPersistence {
     this.pending = [];
     this.pendingBytes = 0;
     this.writtenSinceFsync = true;
-    if (policy === 'always' || force) this.fsyncNow();
+    if (force || (policy === 'always' && !this.fsyncSuspended())) this.fsyncNow();
   }
 
   private writeFailed(msg: string, policy: string): void {
@@ -152,9 +152,14 @@ export class AofPersistence {
     this.lastFsync = Date.now();
   }
 
+  /** no-appendfsync-on-rewrite: no fsync while a snapshot competes for the disk. */
+  private fsyncSuspended(): boolean {
+    return this.server.snapshot !== null && this.server.config.bool('no-appendfsync-on-rewrite');
+  }
+
   /** everysec: fsync in the thread pool, never on the event loop. */
   private backgroundFsync(): void {
-    if (this.fsyncInProgress || !this.writtenSinceFsync || Date.now() - this.lastFsync < 1000) return;
+    if (this.fsyncSuspended() || this.fsyncInProgress || !this.writtenSinceFsync || Date.now() - this.lastFsync < 1000) return;
     this.fsyncInProgress = true;
     this.writtenSinceFsync = false;
     const fd = this.fd;
@@ -348,6 +353,15 @@ export class AofPersistence {
   loadAtStartup(): void {
     const server = this.server;
     mkdirSync(this.dirPath, { recursive: true });
+    const old = resolve(server.config.get('dir') || '.', this.fileName);
+    if (!existsSync(this.manifestPath) && existsSync(old)) {
+      // An AOF of Redis < 7 (one file in `dir`) becomes the base of the multi-part layout.
+      renameSync(old, join(this.dirPath, this.fileName));
+      this.manifest.base = { name: this.fileName, seq: 1, type: 'b' };
+      this.manifest.baseSeq = 1;
+      this.persistManifest();
+      server.log.notice('Successfully migrated an old-style AOF into the AOF directory');
+    }
     if (existsSync(this.manifestPath)) {
       this.manifest = parseManifest(readFileSync(this.manifestPath, 'latin1'));
       const t0 = performance.now();
@@ -440,8 +454,13 @@ export class AofPersistence {
     }
     for (const db of server.dbs) db.clear();
     try {
-      if (aof && this.enabled) this.loadFiles();
-      else if (!aof) this.rdb.load(readFileSync(this.rdb.path));
+      if (aof) {
+        // As Redis: whatever the manifest on disk names, AOF on or off (a BGREWRITEAOF with it off writes one too).
+        if (existsSync(this.manifestPath)) this.manifest = parseManifest(readFileSync(this.manifestPath, 'latin1'));
+        this.loadFiles();
+      } else {
+        this.rdb.load(readFileSync(this.rdb.path));
+      }
     } catch (e) {
       c.error(`ERR Error trying to load the ${aof ? 'AOF' : 'RDB'} dump: ${(e as Error).message}`);
       return;

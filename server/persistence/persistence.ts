@@ -78,4 +78,8 @@ function install(server: Server, p: Persistence): void {
   });
   server.prepareShutdown = (save, force) => p.prepareShutdown(save, force);
   server.debugReload = (c, argv) => p.aof.debugReload(c, argv);
+  server.afterFlushAll = () => {
+    if (server.snapshot?.purpose === 'rdb') p.rdb.abortBgsave();
+    if (server.config.get('save').trim() !== '') p.rdb.saveSync();
+  };
 }

@@ -77,6 +77,7 @@ export class Snapshot {
   /** Set once every key of the cut is written: writes no longer need preserving. */
   walked = false;
   keysWritten = 0;
+  private synchronous = false;
   /** Keys written ahead of the walk because a write was about to change them. */
   keysPreserved = 0;
   readonly startedAt = Date.now();
@@ -124,7 +125,9 @@ export class Snapshot {
       this.lastDb = c.index;
     }
     this.format.entry(key, o, c.expires.get(key));
-    o.snap = this.id;
+    // A synchronous save sees no writes, so it needs no marks, and must not
+    // overwrite those of a background snapshot running meanwhile.
+    if (!this.synchronous) o.snap = this.id;
     this.keysWritten++;
   }
 
@@ -154,6 +157,7 @@ export class Snapshot {
 
   /** Serializes the whole cut at once (SAVE, shutdown): nothing else runs meanwhile. */
   runSync(write: (chunk: Buffer) => void): void {
+    this.synchronous = true;
     for (;;) {
       const done = this.step(Infinity);
       if (done) this.format.end();
