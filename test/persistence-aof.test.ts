@@ -156,6 +156,23 @@ describe('AOF', () => {
     }
   }, 60000);
 
+  it('rewrites automatically on growth, and a command-form base leaves expired keys out', async () => {
+    const dir = tempDir();
+    const s = await ours(dir, ['--aof-use-rdb-preamble', 'no', '--auto-aof-rewrite-min-size', '4096', '--auto-aof-rewrite-percentage', '100']);
+    const c = await client(s.port);
+    await c.call(['DEBUG', 'SET-ACTIVE-EXPIRE', '0']);
+    await c.call(['SET', 'gone', 'x', 'PX', '50']);
+    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 200; i++) await c.call(['SET', `key:${i}`, 'v'.repeat(40)]);
+    await waitFor(async () => (await infoField(c, 'aof_rewrites')) === '1', 5000, 50);
+    expect(s.output()).toMatch(/Starting automatic rewriting of AOF on \d+% growth/);
+    const base = readFileSync(join(aofDir(dir), readdirSync(aofDir(dir)).find((n) => n.includes('.base.'))!), 'latin1');
+    expect(base).toContain('key:199');
+    expect(base).not.toContain('gone');
+    expect(Number(await infoField(c, 'aof_base_size'))).toBeGreaterThan(0);
+    c.close();
+  }, 30000);
+
   it('a truncated last incr file loads up to its last complete command (aof-load-truncated), else start-up stops', async () => {
     const dir = tempDir();
     const s = await ours(dir);

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startOursExpectingFailure, startOursProcessIn, startRedis, type ProcServer } from './helpers/servers.js';
 import { RawClient, ReplyError, type Reply } from './helpers/raw-client.js';
@@ -126,6 +127,9 @@ describe('RDB persistence', () => {
     expect(await digest(s.port)).not.toEqual(cut);
     c.close();
 
+    const check = spawnSync('redis-check-rdb', [join(dir, 'dump.rdb')], { encoding: 'utf8' });
+    expect(check.status, check.stdout).toBe(0);
+    expect(check.stdout).toContain('RDB looks OK!');
     const dir2 = tempDir();
     copyFileSync(join(dir, 'dump.rdb'), join(dir2, 'dump.rdb'));
     const again = await ours(dir2);

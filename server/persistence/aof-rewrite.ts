@@ -1,7 +1,8 @@
 /*
  * The command form of an AOF base (aof-use-rdb-preamble no): each key as the
  * commands that rebuild it, as Redis's rewriteAppendOnlyFileRio writes them:
- * collections in commands of at most 64 elements, then PEXPIREAT for a TTL.
+ * collections in commands of at most 64 elements, then PEXPIREAT for a TTL;
+ * keys already expired are left out.
  */
 import type { SnapshotFormat } from './snapshot.js';
 import type { RedisObject } from '../types/object.js';
@@ -41,6 +42,8 @@ export class AofCommandFormat implements SnapshotFormat {
   }
 
   entry(key: string, o: RedisObject, expireAtMs: number | undefined): void {
+    // Already expired: the rewrite drops it, as Redis's does.
+    if (expireAtMs !== undefined && expireAtMs < Date.now()) return;
     const k = Buffer.from(key, 'latin1');
     switch (o.type) {
       case 'string':
