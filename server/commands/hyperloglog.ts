@@ -109,6 +109,7 @@ function pfcountCommand(c: Client, argv: Buffer[]): void {
   // Update the cache on a copy (the cached cardinality is part of the value).
   const w = Hll.from(o.value);
   w.setCachedCard(card);
+  c.db.willChange(key, o);
   setRawValue(o, w.toBuffer());
   c.db.signalModifiedKey(key);
   c.server.dirty++;

@@ -281,7 +281,9 @@ export class AofPersistence {
         const incr = newIncrName(this.manifest, this.fileName);
         this.openIncr(incr.name);
         this.manifest.incrs.push(incr);
-        this.persistManifest();
+        // With no base yet (appendonly just switched on) the manifest waits for
+        // the base: naming only the incr would make a restart load a fraction of the data.
+        if (this.manifest.base !== null) this.persistManifest();
       }
     } catch (e) {
       this.server.log.warning(`Can't open the append-only file: ${(e as Error).message}`);
