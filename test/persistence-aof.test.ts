@@ -5,60 +5,22 @@
  * configured; switching the AOF on at run time; real Redis loading our files.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startOursExpectingFailure, startOursProcessIn, startRedis, type ProcServer } from './helpers/servers.js';
-import { RawClient, ReplyError, type Reply } from './helpers/raw-client.js';
+import { startOursExpectingFailure, startOursProcessIn, startRedis } from './helpers/servers.js';
+import { ReplyError, type RawClient } from './helpers/raw-client.js';
+import { Scratch, client, digest, infoField, kill9, text } from './helpers/persist.js';
 import { waitFor } from './helpers/ports.js';
 
-const dirs: string[] = [];
-const procs: ProcServer[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'shardis-aof-'));
-  dirs.push(d);
-  return d;
-}
-async function ours(dir: string, extra: string[] = []): Promise<ProcServer> {
-  const s = await startOursProcessIn(dir, ['--enable-debug-command', 'yes', '--appendonly', 'yes', ...extra]);
-  procs.push(s);
-  return s;
-}
-/** Bulk strings as text, for comparing values. */
-function text(r: Reply): unknown {
-  return Buffer.isBuffer(r) ? r.toString('latin1') : Array.isArray(r) ? r.map(text) : r;
-}
-async function client(port: number): Promise<RawClient> {
-  const c = new RawClient(port);
-  await c.connect();
-  return c;
-}
-async function kill9(s: ProcServer): Promise<void> {
-  s.proc.kill('SIGKILL');
-  await new Promise((r) => s.proc.once('exit', r));
-}
-async function digest(port: number): Promise<Reply> {
-  const c = await client(port);
-  try {
-    const d = await c.call(['DEBUG', 'DIGEST']);
-    expect(String(d)).toMatch(/^[0-9a-f]{40}$/);
-    return d;
-  } finally {
-    c.close();
-  }
-}
-async function infoField(c: RawClient, field: string): Promise<string> {
-  return String(await c.call(['INFO', 'persistence'])).match(new RegExp(`${field}:(\\S+)`))?.[1] ?? '';
-}
+const scratch = new Scratch();
+const tempDir = () => scratch.tempDir();
+const ours = (dir: string, extra: string[] = []) => scratch.ours(dir, ['--appendonly', 'yes', ...extra]);
+afterAll(() => scratch.cleanUp());
 const aofDir = (dir: string) => join(dir, 'appendonlydir');
 const incrFile = (dir: string) => {
   const names = readdirSync(aofDir(dir)).filter((n) => n.endsWith('.incr.aof')).sort();
   return join(aofDir(dir), names[names.length - 1]!);
 };
-afterAll(async () => {
-  for (const p of procs) await p.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 /** Writes k:0, k:1... one at a time for `ms`; returns when each was acknowledged (ms since epoch). */
 async function ackedWrites(c: RawClient, ms: number): Promise<number[]> {
@@ -151,7 +113,7 @@ describe('AOF', () => {
       const copy = tempDir();
       cpSync(aofDir(dir), aofDir(copy), { recursive: true });
       const redis = await startRedis(['--enable-debug-command', 'yes', '--dir', copy, '--appendonly', 'yes']);
-      procs.push(redis);
+      scratch.track(redis);
       expect(await digest(redis.port)).toEqual(want);
     }
   }, 60000);
@@ -218,7 +180,7 @@ describe('AOF', () => {
   it('CONFIG SET appendonly yes writes a base of the dataset first; the AOF then has priority over dump.rdb', async () => {
     const dir = tempDir();
     const s = await startOursProcessIn(dir);
-    procs.push(s);
+    scratch.track(s);
     const c = await client(s.port);
     await c.call(['SET', 'before', '1']);
     await c.call(['SAVE']);

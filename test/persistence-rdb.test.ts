@@ -4,39 +4,18 @@
  * failed save, refusal of damaged files, and files exchanged with real Redis 7.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startOursExpectingFailure, startOursProcessIn, startRedis, type ProcServer } from './helpers/servers.js';
-import { RawClient, ReplyError, type Reply } from './helpers/raw-client.js';
+import { startOursExpectingFailure, startRedis } from './helpers/servers.js';
+import { ReplyError, type RawClient } from './helpers/raw-client.js';
+import { Scratch, client, digest, infoField, text } from './helpers/persist.js';
 import { waitFor } from './helpers/ports.js';
 
-const dirs: string[] = [];
-const procs: ProcServer[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'shardis-rdb-'));
-  dirs.push(d);
-  return d;
-}
-async function ours(dir: string, extra: string[] = []): Promise<ProcServer> {
-  const s = await startOursProcessIn(dir, ['--enable-debug-command', 'yes', ...extra]);
-  procs.push(s);
-  return s;
-}
-/** Bulk strings as text, for comparing values. */
-function text(r: Reply): unknown {
-  return Buffer.isBuffer(r) ? r.toString('latin1') : Array.isArray(r) ? r.map(text) : r;
-}
-async function client(port: number): Promise<RawClient> {
-  const c = new RawClient(port);
-  await c.connect();
-  return c;
-}
-afterAll(async () => {
-  for (const p of procs) await p.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const scratch = new Scratch();
+const tempDir = () => scratch.tempDir();
+const ours = (dir: string, extra: string[] = []) => scratch.ours(dir, extra);
+afterAll(() => scratch.cleanUp());
 
 /** Deterministic PRNG so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -85,21 +64,7 @@ async function populate(c: RawClient, count: number, seed: number): Promise<void
   await c.call(['SELECT', '0']);
 }
 
-async function digest(port: number): Promise<Reply> {
-  const c = await client(port);
-  try {
-    const d = await c.call(['DEBUG', 'DIGEST']);
-    expect(String(d)).toMatch(/^[0-9a-f]{40}$/);
-    return d;
-  } finally {
-    c.close();
-  }
-}
 
-async function info(c: RawClient, field: string): Promise<string> {
-  const text = String(await c.call(['INFO', 'persistence']));
-  return text.match(new RegExp(`${field}:(\\S+)`))?.[1] ?? '';
-}
 
 describe('RDB persistence', () => {
   it('BGSAVE writes the dataset as it was at the cut while writes go on, and real Redis loads the file', async () => {
@@ -117,13 +82,13 @@ describe('RDB persistence', () => {
     const w = await client(s.port);
     const r = rng(2);
     let during = 0;
-    while ((await info(c, 'rdb_bgsave_in_progress')) === '1') {
+    while ((await infoField(c, 'rdb_bgsave_in_progress')) === '1') {
       for (let i = 0; i < 50; i++) await w.call(randomWrite(r, 500));
       during += 50;
     }
     w.close();
     expect(during).toBeGreaterThan(200);
-    expect(await info(c, 'rdb_last_bgsave_status')).toBe('ok');
+    expect(await infoField(c, 'rdb_last_bgsave_status')).toBe('ok');
     expect(await digest(s.port)).not.toEqual(cut);
     c.close();
 
@@ -135,13 +100,13 @@ describe('RDB persistence', () => {
     const again = await ours(dir2);
     expect(await digest(again.port)).toEqual(cut);
     const redis = await startRedis(['--enable-debug-command', 'yes', '--dir', dir2, '--dbfilename', 'dump.rdb']);
-    procs.push(redis);
+    scratch.track(redis);
     expect(await digest(redis.port)).toEqual(cut);
   }, 60000);
 
   it('loads a file written by real Redis 7', async () => {
     const redis = await startRedis(['--enable-debug-command', 'yes']);
-    procs.push(redis);
+    scratch.track(redis);
     const c = await client(redis.port);
     await populate(c, 1500, 3);
     expect(await c.call(['SAVE'])).toBe('OK');
@@ -153,7 +118,7 @@ describe('RDB persistence', () => {
     expect(await digest(s.port)).toEqual(want);
     const o = await client(s.port);
     expect(Number(await o.call(['PTTL', 'ttl-key']))).toBeGreaterThan(86000000);
-    expect(await info(o, 'rdb_last_load_keys_loaded')).not.toBe('0');
+    expect(await infoField(o, 'rdb_last_load_keys_loaded')).not.toBe('0');
     o.close();
   }, 30000);
 
@@ -163,10 +128,10 @@ describe('RDB persistence', () => {
     const c = await client(s.port);
     const before = Number(await c.call(['LASTSAVE']));
     await c.call(['SET', 'a', '1']);
-    await waitFor(async () => (await info(c, 'rdb_saves')) === '1', 5000, 100);
+    await waitFor(async () => (await infoField(c, 'rdb_saves')) === '1', 5000, 100);
     expect(s.output()).toContain('1 changes in 1 seconds. Saving...');
     expect(Number(await c.call(['LASTSAVE']))).toBeGreaterThanOrEqual(before);
-    expect(await info(c, 'rdb_changes_since_last_save')).toBe('0');
+    expect(await infoField(c, 'rdb_changes_since_last_save')).toBe('0');
     await c.call(['SET', 'b', '2']);
     s.proc.kill('SIGTERM');
     await new Promise((r) => s.proc.once('exit', r));
@@ -195,7 +160,7 @@ describe('RDB persistence', () => {
     await c.call(['SET', 'k', 'v']);
     rmSync(sub, { recursive: true });
     expect(await c.call(['BGSAVE'])).toBe('Background saving started');
-    await waitFor(async () => (await info(c, 'rdb_last_bgsave_status')) === 'err', 5000, 50);
+    await waitFor(async () => (await infoField(c, 'rdb_last_bgsave_status')) === 'err', 5000, 50);
     const misconf = await c.call(['SET', 'k', 'w']);
     expect(misconf).toBeInstanceOf(ReplyError);
     expect((misconf as ReplyError).message).toMatch(/^MISCONF Redis is configured to save RDB snapshots/);
@@ -203,7 +168,7 @@ describe('RDB persistence', () => {
     expect(text(await c.call(['GET', 'k']))).toBe('v');
     mkdirSync(sub);
     expect(await c.call(['BGSAVE'])).toBe('Background saving started');
-    await waitFor(async () => (await info(c, 'rdb_last_bgsave_status')) === 'ok', 5000, 50);
+    await waitFor(async () => (await infoField(c, 'rdb_last_bgsave_status')) === 'ok', 5000, 50);
     expect(await c.call(['SET', 'k', 'w'])).toBe('OK');
     expect(existsSync(join(sub, 'dump.rdb'))).toBe(true);
     c.close();
@@ -219,9 +184,9 @@ describe('RDB persistence', () => {
     await c.call(['MULTI']);
     expect(await c.call(['SAVE'])).toEqual(new ReplyError('ERR Command not allowed inside a transaction'));
     await c.call(['DISCARD']);
-    await waitFor(async () => (await info(c, 'rdb_saves')) === '1', 5000, 50);
+    await waitFor(async () => (await infoField(c, 'rdb_saves')) === '1', 5000, 50);
     expect(await c.call(['SAVE'])).toBe('OK');
-    expect(await info(c, 'rdb_saves')).toBe('2');
+    expect(await infoField(c, 'rdb_saves')).toBe('2');
     c.close();
   }, 20000);
 
