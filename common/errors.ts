@@ -24,6 +24,9 @@ export const E = {
   DISCARD_NO_MULTI: 'ERR DISCARD without MULTI',
   WATCH_IN_MULTI: 'ERR WATCH inside MULTI is not allowed',
   BUSYKEY: 'BUSYKEY Target key name already exists.',
+  READONLY: "READONLY You can't write against a read only replica.",
+  MASTERDOWN: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+  NOREPLICAS: 'NOREPLICAS Not enough good replicas to write.',
   MISCONF_RDB: "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
   MISCONF_AOF: (why: string) => `MISCONF Errors writing to the AOF file: ${why}`,
   BGSAVE_IN_PROGRESS: 'ERR Background save already in progress',
@@ -45,7 +48,6 @@ export const E = {
   TIMEOUT_NEGATIVE: 'ERR timeout is negative',
   CROSSSLOT: "CROSSSLOT Keys in request don't hash to the same slot",
   LOADING: 'LOADING Redis is loading the dataset in memory',
-  READONLY: "READONLY You can't write against a read only replica.",
   DENIED: 'DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command \'CONFIG SET protected-mode no\' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to \'no\', and then restarting the server. 3) If you started the server manually just for testing, restart it with the \'--protected-mode no\' option. 4) Setup a bind address or an authentication password. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.',
   MAX_CLIENTS: 'ERR max number of clients reached',
 } as const;

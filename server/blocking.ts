@@ -111,6 +111,16 @@ function finishUnblock(c: Client): void {
   if (conn !== null) setImmediate(() => conn.resume());
 }
 
+/** Ends a block with a reply of the blocker's choosing (WAIT once enough replicas acknowledged). */
+export function unblockWith(c: Client, reply: (c: Client) => void): void {
+  const b = c.blocked;
+  if (b === null) return;
+  unblockClient(c);
+  reply(c);
+  countUnblocked(c, b);
+  finishUnblock(c);
+}
+
 /** CLIENT UNBLOCK: ends a block as a timeout or with an UNBLOCKED error. */
 export function unblockByRequest(c: Client, asError: boolean): boolean {
   const b = c.blocked;

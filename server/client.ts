@@ -23,6 +23,8 @@ export interface Connection {
   close(): void;
   /** Resumes reading commands after the client was blocked or paused. */
   resume(): void;
+  /** Writes bytes past the reply buffer (a replica's RDB transfer); resolves once the socket can take more. */
+  writeDirect(b: Buffer): Promise<void>;
 }
 
 export interface QueuedCommand {
@@ -94,6 +96,8 @@ export class Client {
   noEvict = false;
   /** Set when the client must not run further commands until resumed. */
   blocked: BlockState | null = null;
+  /** Replication offset after this client's last propagated write (what WAIT waits for). */
+  woff = 0;
   /** Set while a blocked command is re-run after a signal (see blocking.ts). */
   blockRetry = false;
   /** Paused by CLIENT PAUSE with the command that must wait. */

@@ -149,7 +149,10 @@ export function call(c: Client, cmd: CommandInfo, argv: Buffer[], timed = false)
   server.stats.totalCommands++;
   if (server.dirty !== dirty && (cmd.flags & (F.write | F.may_replicate)) !== 0) {
     const prop = c.propagateArgv ?? argv;
-    if (prop.length > 0 && server.propagateHooks.length > 0) server.propagate(c.dbIndex, prop);
+    if (prop.length > 0 && server.propagateHooks.length > 0) {
+      server.propagate(c.dbIndex, prop);
+      c.woff = server.replOffset;
+    }
   }
   // CLIENT REPLY ON's own +OK is sent: only output written while replies stay off is discarded.
   if (mode !== 'on' && c.replyMode !== 'on') {

@@ -14,6 +14,7 @@ import { installServerModules } from './commands/server.js';
 import { startCron } from './cron.js';
 import { installActiveExpire } from './db/expire.js';
 import { persistenceOf } from './persistence/persistence.js';
+import { replicationOf } from './replication/replication.js';
 
 /** Splits `--name v1 v2 --other v` into directives, as redis-server does. */
 export function parseArgPairs(args: string[]): [string, string[]][] {
@@ -59,6 +60,8 @@ export async function startEngine(args: string[], opts: { chdir?: boolean } = {}
   installActiveExpire(server);
   persistenceOf(server).loadAtStartup();
   const listening = await listen(server);
+  server.listeningPort = listening.port;
+  replicationOf(server);
   const stopCron = startCron(server);
   server.log.notice(`Running mode=standalone, port=${listening.port}.`);
   server.log.notice('Ready to accept connections tcp');

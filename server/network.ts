@@ -104,6 +104,18 @@ class Conn implements Connection {
     }
   }
 
+  writeDirect(b: Buffer): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('connection closed'));
+    this.server.stats.netOutputBytes += b.length;
+    if (this.socket.write(b)) return Promise.resolve();
+    return new Promise((res, rej) => {
+      const done = () => { this.socket.off('close', gone); res(); };
+      const gone = () => { this.socket.off('drain', done); rej(new Error('connection closed')); };
+      this.socket.once('drain', done);
+      this.socket.once('close', gone);
+    });
+  }
+
   closeAfterReply(): void {
     this.closing = true;
     this.server.queueFlush(this.client);

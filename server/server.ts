@@ -48,6 +48,10 @@ export class Server {
   cmdTime = Date.now();
   loading = false;
   isReplica = false;
+  /** master_repl_offset, kept by server/replication (0 without a backlog). */
+  replOffset = 0;
+  /** The TCP port actually listened on (REPLCONF listening-port). */
+  listeningPort = 0;
   /** Writes since the last save. */
   dirty = 0;
   lastSave = Math.floor(Date.now() / 1000);
@@ -83,6 +87,8 @@ export class Server {
   afterFlushAll: (() => void) | null = null;
   changeReplicationId: (() => void) | null = null;
   replInfo: (() => string) | null = null;
+  /** RDB AUX fields replication adds to saved files (repl-id, repl-offset, repl-stream-db). */
+  replAux: (() => [string, string][]) | null = null;
   /** Memory accounting (server/memory.ts): a key was added / removed (with its value), a db is about to be cleared. */
   onKeyAdd: ((key: string, o: RedisObject) => void) | null = null;
   onKeyRemove: ((key: string, o: RedisObject) => void) | null = null;

@@ -19,6 +19,7 @@ import { setCommands } from './set.js';
 import { zsetCommands } from './zset.js';
 import { geoCommands } from './geo.js';
 import { hyperloglogCommands } from './hyperloglog.js';
+import { replicationCommands } from './replication.js';
 
 export type { CommandSpec, KeySpec, CommandFlag, ProxyPolicy } from './spec.js';
 export { F, ACL_CATEGORIES } from './derive.js';
@@ -38,7 +39,7 @@ export interface CommandInfo {
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   bitmapCommands, connectionCommands, keyspaceCommands, pubsubCommands, serverCommands,
   stringCommands, transactionsCommands, scriptingCommands, listCommands, hashCommands, setCommands,
-  zsetCommands, geoCommands, hyperloglogCommands,
+  zsetCommands, geoCommands, hyperloglogCommands, replicationCommands,
 ];
 
 function build(spec: CommandSpec, parent: CommandInfo | null): CommandInfo {

@@ -20,6 +20,7 @@ import { geoHandlers } from './geo.js';
 import { hyperloglogHandlers } from './hyperloglog.js';
 import { sortHandlers } from './sort.js';
 import { persistenceHandlers } from './persistence.js';
+import { replicationHandlers } from './replication.js';
 
 export type Handler = (c: Client, argv: Buffer[]) => void;
 
@@ -28,6 +29,6 @@ export const HANDLERS: ReadonlyMap<string, Handler> = new Map(
     ...bitmapHandlers, ...connectionHandlers, ...keyspaceHandlers, ...pubsubHandlers, ...serverHandlers,
     ...stringHandlers, ...transactionHandlers, ...scriptingHandlers, ...listHandlers, ...hashHandlers,
     ...setHandlers, ...zsetHandlers, ...geoHandlers, ...hyperloglogHandlers, ...sortHandlers,
-    ...persistenceHandlers,
+    ...persistenceHandlers, ...replicationHandlers,
   }),
 );

@@ -39,6 +39,8 @@ export class RdbPersistence {
   keysExpiredOnLoad = 0;
   /** Keys of the running save, for current_save_keys_processed/total. */
   saveKeysTotal = 0;
+  /** AUX fields of the last file loaded (a restarted replica continues from repl-id / repl-offset). */
+  readonly loadedAux = new Map<string, string>();
   /** Resolves when the running BGSAVE ends (tests, SHUTDOWN). */
   running: Promise<boolean> | null = null;
 
@@ -53,12 +55,12 @@ export class RdbPersistence {
   }
 
   /** The RDB form of the dataset: a header now, entries as the snapshot feeds them. */
-  newFormat(aofBase = false): RdbFileWriter {
+  newFormat(aofBase = false, extraAux: [string, string][] = this.server.replAux?.() ?? []): RdbFileWriter {
     const cfg = this.server.config;
     const w = new RdbFileWriter({ checksum: cfg.bool('rdbchecksum'), write: writeOptionsFromConfig(cfg) });
     w.header([
       ['redis-ver', '7.0.15'], ['redis-bits', '64'], ['ctime', String(Math.floor(Date.now() / 1000))],
-      ['used-mem', String(memoryOf(this.server).used())], ['aof-base', aofBase ? '1' : '0'],
+      ['used-mem', String(memoryOf(this.server).used())], ...extraAux, ['aof-base', aofBase ? '1' : '0'],
     ]);
     return w;
   }
@@ -197,32 +199,56 @@ export class RdbPersistence {
 
   /** Loads a whole RDB image; entries already expired are dropped, as a master does. */
   load(buf: Buffer): void {
+    const steps = this.loadSteps(buf);
+    while (!steps.next(Infinity)) { /* one slice is the whole file */ }
+  }
+
+  /**
+   * Loads in slices of `sliceMs`, yielding to the event loop between them (a
+   * replica loading its master's snapshot keeps answering meanwhile).
+   */
+  async loadSliced(buf: Buffer, sliceMs = 10): Promise<void> {
+    const steps = this.loadSteps(buf);
+    while (!steps.next(performance.now() + sliceMs)) await new Promise((r) => setImmediate(r));
+  }
+
+  /** The loader as steps: next(deadline) loads records until the deadline; true when done. */
+  private loadSteps(buf: Buffer): { next(deadline: number): boolean } {
     const server = this.server;
     const reader = new RdbFileReader(buf, loadLimitsFromConfig(server.config), {
       verifyChecksum: server.config.bool('rdbchecksum') && !server.skipChecksumValidation,
     });
-    server.loading = true;
     const now = Date.now();
     this.keysLoaded = 0;
     this.keysExpiredOnLoad = 0;
-    try {
-      for (let rec = reader.next(); rec !== null; rec = reader.next()) {
-        if (rec.kind !== 'entry') continue;
-        if (rec.db >= server.dbs.length) throw new RdbFormatError(`FATAL: Data file was created with a Redis server configured to handle more than ${server.dbs.length} databases. Exiting`);
-        if (rec.expireAtMs !== undefined && rec.expireAtMs < now && !server.isReplica) {
-          this.keysExpiredOnLoad++;
-          continue;
+    this.loadedAux.clear();
+    return {
+      next: (deadline) => {
+        server.loading = true;
+        try {
+          let n = 0;
+          for (let rec = reader.next(); rec !== null; rec = reader.next()) {
+            if (rec.kind === 'aux') this.loadedAux.set(rec.key, rec.value.toString('latin1'));
+            if (rec.kind !== 'entry') continue;
+            if (rec.db >= server.dbs.length) throw new RdbFormatError(`FATAL: Data file was created with a Redis server configured to handle more than ${server.dbs.length} databases. Exiting`);
+            if (rec.expireAtMs !== undefined && rec.expireAtMs < now && !server.isReplica) {
+              this.keysExpiredOnLoad++;
+            } else {
+              const db = server.dbs[rec.db]!;
+              if (db.dict.has(rec.key)) throw new RdbFormatError(`RDB has duplicated key '${rec.key}' in DB ${rec.db}`);
+              db.add(rec.key, rec.value);
+              if (rec.expireAtMs !== undefined) db.setExpire(rec.key, rec.expireAtMs);
+              this.keysLoaded++;
+            }
+            if ((++n & 127) === 0 && performance.now() >= deadline) return false;
+          }
+        } finally {
+          server.loading = false;
         }
-        const db = server.dbs[rec.db]!;
-        if (db.dict.has(rec.key)) throw new RdbFormatError(`RDB has duplicated key '${rec.key}' in DB ${rec.db}`);
-        db.add(rec.key, rec.value);
-        if (rec.expireAtMs !== undefined) db.setExpire(rec.key, rec.expireAtMs);
-        this.keysLoaded++;
-      }
-    } finally {
-      server.loading = false;
-    }
-    server.log.notice(`Done loading RDB, keys loaded: ${this.keysLoaded}, keys expired: ${this.keysExpiredOnLoad}.`);
+        server.log.notice(`Done loading RDB, keys loaded: ${this.keysLoaded}, keys expired: ${this.keysExpiredOnLoad}.`);
+        return true;
+      },
+    };
   }
 }
 

@@ -68,8 +68,8 @@ let lastId = 0;
 
 export class Snapshot {
   readonly id = ++lastId;
-  /** What the output is for: one snapshot at a time, and BGSAVE and BGREWRITEAOF tell each other apart by it. */
-  purpose: 'rdb' | 'aof' = 'rdb';
+  /** What the output is for (BGSAVE, AOF rewrite, a replica's full sync): one snapshot runs at a time. */
+  purpose: 'rdb' | 'aof' | 'sync' = 'rdb';
   private readonly cuts: Cut[] = [];
   private cur = 0;
   private lastDb = -1;
