@@ -37,9 +37,16 @@ export class MasterLink {
   transferSize = -1;
   transferRead = 0;
   private stopped = false;
+  /** The db the master's stream had selected (kept across reconnects, and in RDB files as repl-stream-db). */
+  streamDb = 0;
 
   constructor(private readonly server: Server, private readonly repl: ReplicationMaster,
     readonly host: string, readonly port: number) {}
+
+  /** The db the stream's next command applies to. */
+  get currentDb(): number {
+    return this.master?.dbIndex ?? this.streamDb;
+  }
 
   get syncInProgress(): boolean {
     return this.state === 'sync';
@@ -104,6 +111,8 @@ export class MasterLink {
 
   private freeMaster(): void {
     if (this.master?.inMulti) this.master.discardMulti();
+    // A partial resync continues the stream where it stopped, under the db it had selected.
+    if (this.master !== null) this.streamDb = this.master.dbIndex;
     this.master = null;
     this.parser = null;
   }
@@ -231,6 +240,7 @@ export class MasterLink {
     repl.backlog = null;
     repl.createBacklog(offset);
     server.replOffset = offset;
+    this.streamDb = 0;
     this.dropSubReplicas();
     log.notice('MASTER <-> REPLICA sync: Finished with success');
     this.online();
@@ -246,6 +256,7 @@ export class MasterLink {
     const master = new Client(server, null);
     master.authenticated = true;
     master.flags.master = true;
+    master.select(this.streamDb);
     this.master = master;
     this.repl.createBacklog();
     this.parser = new RequestParser({ maxBulkLen: Number.MAX_SAFE_INTEGER, authRequired: false });

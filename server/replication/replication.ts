@@ -146,7 +146,7 @@ function install(server: Server, r: Replication): void {
   server.propagateHooks.push((db, argv) => m.feed(db, argv));
   server.cronHooks.push(() => r.cron());
   server.replInfo = () => r.info();
-  server.replAux = () => (m.backlog === null ? [] : [['repl-stream-db', '0'], ['repl-id', m.replid], ['repl-offset', String(m.offset)]]);
+  server.replAux = () => (m.backlog === null ? [] : [['repl-stream-db', String(r.link?.currentDb ?? 0)], ['repl-id', m.replid], ['repl-offset', String(m.offset)]]);
   server.changeReplicationId = () => {
     m.replid = randomId();
     m.replid2 = '0'.repeat(40);
@@ -185,5 +185,7 @@ function install(server: Server, r: Replication): void {
   if (replicaof !== '') {
     const [host, port] = replicaof.split(/\s+/);
     r.replicaOf(host!, Number(port), true);
+    const db = Number(aux.get('repl-stream-db'));
+    if (r.link !== null && Number.isInteger(db) && db >= 0 && db < server.dbs.length) r.link.streamDb = db;
   }
 }
