@@ -155,7 +155,10 @@ export const PARAMS: readonly ParamDef[] = [
   str('replicaof', '', { alias: 'slaveof', immutable: true }), bool('replica-read-only', 'yes', { alias: 'slave-read-only' }),
   bool('replica-serve-stale-data', 'yes', { alias: 'slave-serve-stale-data' }), int('replica-priority', 100, 0, INT_MAX, { alias: 'slave-priority' }),
   mem('repl-backlog-size', 1024 * 1024, { min: 1 }), int('repl-backlog-ttl', 3600, 0, LLONG_MAX), int('repl-ping-replica-period', 10, 1, INT_MAX, { alias: 'repl-ping-slave-period' }),
-  int('repl-timeout', 60, 1, INT_MAX), bool('repl-diskless-sync', 'yes'), int('repl-diskless-sync-delay', 5, 0, INT_MAX),
+  // Ours, not Redis's: see server/replication/replication.ts (a master restarted empty after a crash).
+  bool('repl-serve-empty-after-crash', 'no'),
+  int('repl-timeout', 60, 1, INT_MAX),
+   bool('repl-diskless-sync', 'yes'), int('repl-diskless-sync-delay', 5, 0, INT_MAX),
   int('repl-diskless-sync-max-replicas', 0, 0, INT_MAX), enm('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb']),
   bool('repl-disable-tcp-nodelay', 'no'), int('min-replicas-to-write', 0, 0, INT_MAX, { alias: 'min-slaves-to-write' }),
   int('min-replicas-max-lag', 10, 0, INT_MAX, { alias: 'min-slaves-max-lag' }), str('replica-announce-ip', '', { alias: 'slave-announce-ip' }),

@@ -200,6 +200,38 @@ describe('replication between our servers', () => {
   }, 30000);
 });
 
+describe('a master restarted empty', () => {
+  it('after a crash with persistence off, refuses replicas until told to serve them', async () => {
+    const dir = scratch.tempDir();
+    let master = await ours(dir);
+    const mc = await client(master.port);
+    await mc.call(['SET', 'k', 'v']);
+    mc.close();
+    const replica = await ours(scratch.tempDir(), ['--replicaof', '127.0.0.1', String(master.port)]);
+    await caughtUp(master.port, [replica.port]);
+    await kill9(master);
+    master = await ours(dir, ['--port', String(master.port)]);
+    expect(master.output()).toMatch(/restarted after a crash with persistence off/);
+    await new Promise((r) => setTimeout(r, 1500));
+    // The replica keeps its data while the link stays down.
+    const rc = await client(replica.port);
+    expect(text(await rc.call(['GET', 'k']))).toBe('v');
+    expect((await info(replica.port)).master_link_status).toBe('down');
+    expect(replica.output()).toMatch(/refusing to serve replicas/);
+    const mc2 = await client(master.port);
+    await mc2.call(['CONFIG', 'SET', 'repl-serve-empty-after-crash', 'yes']);
+    await caughtUp(master.port, [replica.port]);
+    expect(await rc.call(['GET', 'k'])).toBe(null);
+    // A clean shutdown leaves no marker: the next start serves replicas at once.
+    mc2.send(['SHUTDOWN', 'NOSAVE']);
+    await new Promise((r) => master.proc.once('exit', r));
+    const again = await ours(dir);
+    expect(again.output()).not.toMatch(/restarted after a crash/);
+    mc2.close();
+    rc.close();
+  }, 30000);
+});
+
 describe('replication with real Redis 7', () => {
   async function load(port: number, seed: number, n: number): Promise<void> {
     const c = await client(port);

@@ -52,6 +52,10 @@ function syncCommand(c: Client, argv: Buffer[], legacy: boolean): void {
     c.error('NOMASTERLINK Can\'t SYNC while not connected with my master');
     return;
   }
+  if (r.emptyAfterCrash && !c.server.config.bool('repl-serve-empty-after-crash')) {
+    c.error('ERR refusing to serve replicas: this master restarted empty after a crash with persistence off (CONFIG SET repl-serve-empty-after-crash yes to allow)');
+    return;
+  }
   if (c.conn === null) return;
   const from = legacy ? -1 : Number(argv[2]!.toString('latin1'));
   r.master.sync(c, legacy ? '?' : argv[1]!.toString('latin1'), Number.isInteger(from) ? from : -1, legacy, pendingOf(c));

@@ -12,6 +12,8 @@ import { AofPersistence } from './aof.js';
 export class Persistence {
   readonly rdb: RdbPersistence;
   readonly aof: AofPersistence;
+  /** Last steps of a clean shutdown other modules add (replication's crash marker). */
+  readonly onShutdown: (() => void)[] = [];
 
   constructor(readonly server: Server) {
     this.rdb = new RdbPersistence(server);
@@ -46,6 +48,7 @@ export class Persistence {
         return false;
       }
     }
+    for (const h of this.onShutdown) h();
     log.warning('Redis is now ready to exit, bye bye...');
     return true;
   }

@@ -66,6 +66,7 @@ export class ReplicationMaster {
   selectedDb = -1;
   private readonly waiters: Waiter[] = [];
   private pingCounter = 0;
+  private aloneSince = 0;
 
   constructor(private readonly server: Server) {}
 
@@ -308,6 +309,24 @@ export class ReplicationMaster {
       }
     }
     if (this.replicas.size > 0 && server.snapshot === null) this.startFullSync();
+    this.expireBacklog(now);
+  }
+
+  /** repl-backlog-ttl: a master without replicas for that long frees its backlog and starts a new history. */
+  private expireBacklog(now: number): void {
+    if (this.server.isReplica || this.replicas.size > 0 || this.backlog === null) {
+      this.aloneSince = 0;
+      return;
+    }
+    if (this.aloneSince === 0) this.aloneSince = now;
+    const ttl = this.server.config.num('repl-backlog-ttl') * 1000;
+    if (ttl > 0 && now - this.aloneSince > ttl) {
+      this.backlog = null;
+      this.replid = randomId();
+      this.replid2 = '0'.repeat(40);
+      this.secondReplOffset = -1;
+      this.server.log.notice(`Replication backlog freed after ${ttl / 1000} seconds without connected replicas.`);
+    }
   }
 
   /** REPLICAOF NO ONE on a former replica: a new history that remembers the old one (PSYNC2). */

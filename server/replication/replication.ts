@@ -9,6 +9,8 @@ import type { Client } from '../client.js';
 import { F } from '../../common/commands/index.js';
 import { E } from '../../common/errors.js';
 import { onClientFree } from '../client-lifecycle.js';
+import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { persistenceOf } from '../persistence/persistence.js';
 import { ReplicationMaster, randomId } from './master.js';
 import { MasterLink } from './link.js';
@@ -16,6 +18,8 @@ import { MasterLink } from './link.js';
 export class Replication {
   readonly master: ReplicationMaster;
   link: MasterLink | null = null;
+  /** Restarted empty after a crash with persistence off: replicas are refused (see install). */
+  emptyAfterCrash = false;
   private tick = 0;
 
   constructor(readonly server: Server) {
@@ -30,6 +34,7 @@ export class Replication {
   replicaOf(host: string, port: number, atStartup = false): void {
     const server = this.server;
     this.link?.stop();
+    this.emptyAfterCrash = false;
     if (!atStartup) this.master.createBacklog();
     for (const r of this.master.replicas.values()) r.client.conn?.close();
     server.isReplica = true;
@@ -181,6 +186,16 @@ function install(server: Server, r: Replication): void {
     server.replOffset = off;
     m.createBacklog(off);
   }
+  // A master that crashed with persistence off comes back empty; replicas syncing from it
+  // would drop their copy of the data (Redis documents this trap). Refuse them until told.
+  const marker = resolve(server.config.get('dir') || '.', 'shardis.running');
+  const persistent = server.config.get('save').trim() !== '' || server.config.bool('appendonly');
+  r.emptyAfterCrash = existsSync(marker) && !persistent && server.config.get('replicaof').trim() === '';
+  if (r.emptyAfterCrash) {
+    server.log.warning("This master restarted after a crash with persistence off: its dataset is empty, and replicas syncing from it would lose theirs. Replicas are refused until 'repl-serve-empty-after-crash yes' or REPLICAOF.");
+  }
+  try { writeFileSync(marker, String(process.pid)); } catch { /* read-only dir: no protection */ }
+  persistenceOf(server).onShutdown.push(() => { try { unlinkSync(marker); } catch { /* already gone */ } });
   const replicaof = server.config.get('replicaof').trim();
   if (replicaof !== '') {
     const [host, port] = replicaof.split(/\s+/);

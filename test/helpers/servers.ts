@@ -84,7 +84,9 @@ export async function startOursProcess(extra: string[] = [], configFile?: string
 
 /** Our engine as a process working in `dir` (kept on stop: restarts on the same files see them). */
 export async function startOursProcessIn(dir: string, extra: string[] = [], configFile?: string): Promise<ProcServer> {
-  const port = await freePort();
+  // A restart on the same port (replicas keep pointing at it) passes --port itself.
+  const i = extra.indexOf('--port');
+  const port = i >= 0 ? Number(extra[i + 1]) : await freePort();
   const args = [SHARDIS_BIN, 'server', ...(configFile ? [configFile] : []), '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...extra];
   return spawnServer(process.execPath, args, port, dir);
 }
