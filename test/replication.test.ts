@@ -116,10 +116,15 @@ describe('replication between our servers', () => {
     const full0 = Number((await info(master.port, 'stats')).sync_full);
     expect(full0).toBe(2);
 
-    // 1. A replica restarts (clean shutdown) while writes go on: it continues with a partial resync.
+    // 1. A replica is killed (SIGKILL) while writes go on and restarts from its last save,
+    // whose AUX fields carry its replication id and offset: it continues with a partial resync.
     w = writer(master.port, 2);
-    a.proc.kill('SIGTERM');
-    await new Promise((r) => a.proc.once('exit', r));
+    const ac = await client(a.port);
+    expect(await ac.call(['BGSAVE'])).toBe('Background saving started');
+    await waitFor(async () => /rdb_bgsave_in_progress:0/.test(String(text(await ac.call(['INFO', 'persistence'])))), 10000, 20);
+    ac.close();
+    await new Promise((r) => setTimeout(r, 200));
+    await kill9(a);
     a = await ours(dirA, replicaArgs(master.port));
     await new Promise((r) => setTimeout(r, 300));
     await w.stop();
@@ -197,6 +202,23 @@ describe('replication between our servers', () => {
     expect((await info(master.port)).slave0).toMatch(new RegExp(`^ip=127\\.0\\.0\\.1,port=${replica.port},state=online,offset=\\d+,lag=\\d+$`));
     m.close();
     r.close();
+  }, 30000);
+});
+
+describe('cascading replication', () => {
+  it('a replica of a replica receives the same stream, ids and offsets', async () => {
+    const master = await ours(scratch.tempDir());
+    const mid = await ours(scratch.tempDir(), ['--replicaof', '127.0.0.1', String(master.port)]);
+    const leaf = await ours(scratch.tempDir(), ['--replicaof', '127.0.0.1', String(mid.port)]);
+    const w = writer(master.port, 9);
+    await new Promise((r) => setTimeout(r, 700));
+    await w.stop();
+    await caughtUp(master.port, [mid.port]);
+    await caughtUp(mid.port, [leaf.port]);
+    await sameData([master.port, mid.port, leaf.port]);
+    const [im, il] = [await info(master.port), await info(leaf.port)];
+    expect(il.master_replid).toBe(im.master_replid);
+    expect(il.slave_repl_offset).toBe(im.master_repl_offset);
   }, 30000);
 });
 
