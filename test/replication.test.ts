@@ -86,7 +86,15 @@ function writer(port: number, seed: number): { stop(): Promise<number> } {
     const r = rng(seed);
     try {
       while (running) {
-        await c.call(randomWrite(r));
+        if (n % 10 === 9) {
+          // Transactions too: a master dying mid-stream must never leave half of one applied.
+          await c.call(['MULTI']);
+          await c.call(randomWrite(r));
+          await c.call(['INCR', 'tx-counter']);
+          await c.call(['EXEC']);
+        } else {
+          await c.call(randomWrite(r));
+        }
         n++;
       }
     } catch { /* the master may be killed under it */ }

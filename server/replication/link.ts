@@ -39,6 +39,8 @@ export class MasterLink {
   private stopped = false;
   /** The db the master's stream had selected (kept across reconnects, and in RDB files as repl-stream-db). */
   streamDb = 0;
+  /** Stream bytes of a transaction whose EXEC has not arrived yet. */
+  private openTx: Buffer[] = [];
 
   constructor(private readonly server: Server, private readonly repl: ReplicationMaster,
     readonly host: string, readonly port: number) {}
@@ -111,6 +113,7 @@ export class MasterLink {
 
   private freeMaster(): void {
     if (this.master?.inMulti) this.master.discardMulti();
+    this.openTx = [];
     // A partial resync continues the stream where it stopped, under the db it had selected.
     if (this.master !== null) this.streamDb = this.master.dbIndex;
     this.master = null;
@@ -294,7 +297,17 @@ export class MasterLink {
       // Forwarded as the canonical encoding Redis masters write, which is byte for byte what arrived.
       const raw = encodeCommand(argv);
       if (raw.length !== size) this.server.log.warning('Replication stream command with non-canonical encoding: offsets may drift');
-      this.repl.append(raw);
+      // A transaction counts (offset, backlog, sub-replicas) only once its EXEC ran, as in Redis:
+      // a master dying mid-transaction leaves no half transaction anywhere.
+      if (master.inMulti) {
+        this.openTx.push(raw);
+      } else if (this.openTx.length > 0) {
+        this.openTx.push(raw);
+        this.repl.append(Buffer.concat(this.openTx));
+        this.openTx = [];
+      } else {
+        this.repl.append(raw);
+      }
       if (this.state !== 'connected') return;
     }
   }

@@ -33,13 +33,18 @@ export class Replication {
    */
   replicaOf(host: string, port: number, atStartup = false): void {
     const server = this.server;
-    this.link?.stop();
+    // A partial resync with the new master continues the stream where ours stands,
+    // under the db that stream had selected (as Redis's cached master keeps it).
+    const old = this.link;
+    old?.stop();
+    const streamDb = old !== null ? old.currentDb : Math.max(0, this.master.selectedDb);
     this.emptyAfterCrash = false;
     if (!atStartup) this.master.createBacklog();
     for (const r of this.master.replicas.values()) r.client.conn?.close();
     server.isReplica = true;
     server.log.role = 'S';
     this.link = new MasterLink(server, this.master, host, port);
+    this.link.streamDb = streamDb;
     this.link.start();
   }
 
