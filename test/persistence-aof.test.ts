@@ -161,6 +161,23 @@ describe('AOF', () => {
     r2.close();
   }, 40000);
 
+  it('an AOF of Redis < 7 (one file: RDB preamble, then commands) becomes the base of the directory', async () => {
+    const dir = tempDir();
+    const s = await startOursProcessIn(dir);
+    scratch.track(s);
+    const c = await client(s.port);
+    await c.call(['SET', 'from-rdb', '1']);
+    await c.call(['SAVE']);
+    c.close();
+    await kill9(s);
+    writeFileSync(join(dir, 'appendonly.aof'), Buffer.concat([readFileSync(join(dir, 'dump.rdb')), Buffer.from('*3\r\n$3\r\nSET\r\n$9\r\nfrom-tail\r\n$1\r\n2\r\n')]));
+    const again = await ours(dir);
+    expect(again.output()).toContain('Successfully migrated an old-style AOF into the AOF directory');
+    const r = await client(again.port);
+    expect(text(await r.call(['MGET', 'from-rdb', 'from-tail']))).toEqual(['1', '2']);
+    r.close();
+  }, 30000);
+
   it('corrupted content stops start-up with Redis\'s message', async () => {
     const dir = tempDir();
     const s = await ours(dir);

@@ -194,12 +194,21 @@ function entryViews(recs: RdbRecord[]): Map<string, { view: View; ttl: number | 
   return out;
 }
 
+/** The error a damaged file gives; the reader must keep failing after it (its position is inside a bad record). */
 function readError(buf: Buffer): RdbFormatError {
+  let r: RdbFileReader;
   try {
-    readAll(buf);
+    r = new RdbFileReader(buf, DEFAULT_LOAD_LIMITS, { verifyChecksum: true });
   } catch (e) {
     if (e instanceof RdbFormatError) return e;
     throw e;
+  }
+  try {
+    while (r.next() !== null) { /* until the error */ }
+  } catch (e) {
+    if (!(e instanceof RdbFormatError)) throw e;
+    expect(() => r.next()).toThrow(e);
+    return e;
   }
   throw new Error('the damaged file was read without an error');
 }

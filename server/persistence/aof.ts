@@ -400,13 +400,14 @@ export class AofPersistence {
         if (!existsSync(path)) throw new Error(`Can't open the append-only file ${f.name}: No such file or directory`);
         const buf = readFileSync(path);
         if (buf.length === 0) return;
+        let commands = buf;
         if (buf.subarray(0, 5).toString('latin1') === 'REDIS') {
+          // An RDB base, or (an AOF of Redis < 7) an RDB preamble followed by commands.
           server.loading = false;
-          this.rdb.load(buf);
+          commands = buf.subarray(this.rdb.load(buf));
           server.loading = true;
-          return;
         }
-        this.applyCommands(fake, buf, f.name, path, i === files.length - 1);
+        if (commands.length > 0) this.applyCommands(fake, commands, f.name, path, i === files.length - 1, buf.length - commands.length);
       });
     } finally {
       server.loading = false;
@@ -414,7 +415,8 @@ export class AofPersistence {
   }
 
   /** Runs an AOF command stream through the dispatcher as the AOF client. */
-  private applyCommands(fake: Client, buf: Buffer, name: string, path: string, last: boolean): void {
+  /** `at`: where `buf` starts in the file (after an RDB preamble). */
+  private applyCommands(fake: Client, buf: Buffer, name: string, path: string, last: boolean, at: number): void {
     const server = this.server;
     const reader = new AofReader(buf);
     try {
@@ -429,11 +431,11 @@ export class AofPersistence {
           throw e;
         }
         server.log.warning(`!!! Warning: short read while loading the AOF file ${name}!!!`);
-        server.log.warning(`!!! Truncating the AOF ${name} at offset ${e.validUpTo} !!!`);
+        server.log.warning(`!!! Truncating the AOF ${name} at offset ${at + e.validUpTo} !!!`);
         // A MULTI cut before its EXEC was never applied as a whole: drop what was queued.
         if (fake.inMulti) fake.discardMulti();
         const fd = openSync(path, 'r+');
-        try { ftruncateSync(fd, e.validUpTo); } finally { closeSync(fd); }
+        try { ftruncateSync(fd, at + e.validUpTo); } finally { closeSync(fd); }
         server.log.warning(`AOF ${name} loaded anyway because aof-load-truncated is enabled`);
         return;
       }

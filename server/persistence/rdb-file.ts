@@ -84,7 +84,7 @@ export class RdbFileWriter implements SnapshotFormat {
     w.byte(rdbTypeOf(o));
     if (key.length > this.keyBytes.length) this.keyBytes = Buffer.allocUnsafe(key.length * 2);
     const n = this.keyBytes.write(key, 0, 'latin1');
-    w.string(this.keyBytes.subarray(0, n), false);
+    w.string(this.keyBytes.subarray(0, n), this.opts.write.compress);
     writeValue(w, o, this.opts.write);
   }
 
@@ -145,6 +145,8 @@ export class RdbFileReader {
   emptyKeysSkipped = 0;
   private db = 0;
   private done = false;
+  /** Once a record fails, the position is inside it: every later call fails the same way. */
+  private failed: RdbFormatError | null = null;
   private crc = 0n;
   private crcPos = 0;
   // Set by opcodes before a key; like Redis they hold until the next key is read.
@@ -173,6 +175,7 @@ export class RdbFileReader {
 
   /** The next record, or null once EOF (and the checksum) have been read. */
   next(): RdbRecord | null {
+    if (this.failed !== null) throw this.failed;
     if (this.done) return null;
     const start = this.r.pos;
     try {
@@ -180,16 +183,24 @@ export class RdbFileReader {
       if (this.r.pos - this.crcPos >= CRC_STRIDE) this.foldCrc();
       return rec;
     } catch (e) {
-      if (e instanceof LocatedError) throw e;
-      if (e instanceof RdbFormatError && e.message === CODEC_EOF) {
-        throw new LocatedError(`${SHORT_READ} (at offset ${this.buf.length}, in the record at offset ${start})`);
-      }
-      // Bounds errors from Buffer reads are damaged data too.
-      if (e instanceof RdbFormatError || e instanceof RangeError) {
-        throw new LocatedError(`${e.message} (at offset ${this.r.pos}, in the record at offset ${start})`);
-      }
-      throw e;
+      const located = this.locate(e, start);
+      if (located === null) throw e;
+      this.failed = located;
+      throw located;
     }
+  }
+
+  /** The error with its offsets, or null for one that is not about the data (a bug). */
+  private locate(e: unknown, start: number): RdbFormatError | null {
+    if (e instanceof LocatedError) return e;
+    if (e instanceof RdbFormatError && e.message === CODEC_EOF) {
+      return new LocatedError(`${SHORT_READ} (at offset ${this.buf.length}, in the record at offset ${start})`);
+    }
+    // Bounds errors from Buffer reads are damaged data too.
+    if (e instanceof RdbFormatError || e instanceof RangeError) {
+      return new LocatedError(`${e.message} (at offset ${this.r.pos}, in the record at offset ${start})`);
+    }
+    return null;
   }
 
   private read(): RdbRecord | null {

@@ -197,10 +197,14 @@ export class RdbPersistence {
     return true;
   }
 
-  /** Loads a whole RDB image; entries already expired are dropped, as a master does. */
-  load(buf: Buffer): void {
+  /**
+   * Loads a whole RDB image; entries already expired are dropped, as a master
+   * does. Returns where the RDB ends (an AOF with an RDB preamble goes on with commands).
+   */
+  load(buf: Buffer): number {
     const steps = this.loadSteps(buf);
     while (!steps.next(Infinity)) { /* one slice is the whole file */ }
+    return steps.end();
   }
 
   /**
@@ -213,7 +217,7 @@ export class RdbPersistence {
   }
 
   /** The loader as steps: next(deadline) loads records until the deadline; true when done. */
-  private loadSteps(buf: Buffer): { next(deadline: number): boolean } {
+  private loadSteps(buf: Buffer): { next(deadline: number): boolean; end(): number } {
     const server = this.server;
     const reader = new RdbFileReader(buf, loadLimitsFromConfig(server.config), {
       verifyChecksum: server.config.bool('rdbchecksum') && !server.skipChecksumValidation,
@@ -223,6 +227,7 @@ export class RdbPersistence {
     this.keysExpiredOnLoad = 0;
     this.loadedAux.clear();
     return {
+      end: () => reader.offset,
       next: (deadline) => {
         server.loading = true;
         try {
