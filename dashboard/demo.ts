@@ -1,9 +1,9 @@
 /*
  * `shardis demo` (what `npm start` runs): a local cluster on 127.0.0.1 — a
- * dashboard on filesystem storage in ./data, two groups of engines, one
- * proxy — set up through the dashboard's REST API like an operator would,
- * then it prints where to connect. Ctrl-C stops everything it started.
- * Replicas join each group once replication exists (see the open issues).
+ * dashboard on filesystem storage in ./data, two groups of a master and a
+ * replica each, one proxy — set up through the dashboard's REST API like an
+ * operator would, then it prints where to connect. Ctrl-C stops everything
+ * it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -34,8 +34,8 @@ export async function demoMain(args: string[]): Promise<void> {
   const dataDir = resolve(args[0] ?? './data');
   mkdirSync(dataDir, { recursive: true });
   const token = randomBytes(12).toString('hex');
-  const ports = { dashboard: 18080, proxy: 19000, admin: 11080, masters: [7001, 7002] };
-  for (const p of [ports.dashboard, ports.proxy, ports.admin, ...ports.masters]) {
+  const ports = { dashboard: 18080, proxy: 19000, admin: 11080, masters: [7001, 7002], replicas: [7011, 7012] };
+  for (const p of [ports.dashboard, ports.proxy, ports.admin, ...ports.masters, ...ports.replicas]) {
     if (await portOpen(p)) {
       process.stderr.write(`shardis demo: port ${p} on 127.0.0.1 is already in use; stop whatever holds it and try again\n`);
       process.exit(1);
@@ -55,10 +55,14 @@ export async function demoMain(args: string[]): Promise<void> {
   process.on('SIGTERM', stop);
   try {
     for (const [i, port] of ports.masters.entries()) {
-      const dir = join(dataDir, `group-${i + 1}`);
-      mkdirSync(dir, { recursive: true });
-      const c = run(['server', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--loglevel', 'warning']);
-      await waitPort(port, `engine on ${port}`, c);
+      const replica = ports.replicas[i]!;
+      for (const [p2, extra] of [[port, []], [replica, ['--replicaof', '127.0.0.1', String(port)]]] as const) {
+        const dir = join(dataDir, `group-${i + 1}`, String(p2));
+        mkdirSync(dir, { recursive: true });
+        // RDB snapshots in the data folder, so a restarted demo keeps its data.
+        const c = run(['server', '--port', String(p2), '--bind', '127.0.0.1', '--dir', dir, '--loglevel', 'warning', ...extra]);
+        await waitPort(p2, `engine on ${p2}`, c);
+      }
     }
     const d = run(['dashboard', '--storage', `fs:${join(dataDir, 'topology')}`, '--product', 'demo', '--listen', `127.0.0.1:${ports.dashboard}`, '--token', token, '--lease-ttl', '3000']);
     await waitPort(ports.dashboard, 'dashboard', d);
@@ -74,6 +78,7 @@ export async function demoMain(args: string[]): Promise<void> {
     for (const [i, port] of ports.masters.entries()) {
       await api('POST', '/api/groups', { id: i + 1 });
       await api('POST', `/api/groups/${i + 1}/servers`, { addr: `127.0.0.1:${port}` });
+      await api('POST', `/api/groups/${i + 1}/servers`, { addr: `127.0.0.1:${ports.replicas[i]}` });
     }
     await api('POST', '/api/slots/assign', { from: 0, to: 511, groupId: 1 });
     await api('POST', '/api/slots/assign', { from: 512, to: 1023, groupId: 2 });
@@ -90,7 +95,8 @@ export async function demoMain(args: string[]): Promise<void> {
   proxy metrics:                           http://127.0.0.1:${ports.admin}/metrics
   token (for the REST API and shardis admin): ${token}
     e.g. node dist/bin/shardis.js admin --dashboard 127.0.0.1:${ports.dashboard} --token ${token} overview
-  groups: group-1 127.0.0.1:${ports.masters[0]} (slots 0-511), group-2 127.0.0.1:${ports.masters[1]} (slots 512-1023)
+  groups: group-1 master 127.0.0.1:${ports.masters[0]} + replica 127.0.0.1:${ports.replicas[0]} (slots 0-511)
+          group-2 master 127.0.0.1:${ports.masters[1]} + replica 127.0.0.1:${ports.replicas[1]} (slots 512-1023)
 
 Ctrl-C stops the cluster.
 `);
