@@ -17,10 +17,10 @@ function rdbImage(): Buffer {
   w.header([['redis-ver', '7.0.15'], ['redis-bits', '64']]);
   w.selectDb(0, 3, 1);
   w.entry('s', stringObject(Buffer.from('hello world, long enough to be compressed by LZF '.repeat(3))), undefined);
-  const list: RedisObject = { type: 'list', value: ListValue.from(['a', 'b', '12345'].map((x) => Buffer.from(x))), lru: 0, idx: -1, snap: 0 };
+  const list: RedisObject = { type: 'list', value: ListValue.from(['a', 'b', '12345'].map((x) => Buffer.from(x))), lru: 0, idx: -1, snap: 0, sidx: -1 };
   w.entry('l', list, 4102444800000);
   w.selectDb(2, 1, 0);
-  const z: RedisObject = { type: 'zset', value: ZSetValue.fromEntries([[Buffer.from('m'), 1.5], [Buffer.from('n'), -2]]), lru: 0, idx: -1, snap: 0 };
+  const z: RedisObject = { type: 'zset', value: ZSetValue.fromEntries([[Buffer.from('m'), 1.5], [Buffer.from('n'), -2]]), lru: 0, idx: -1, snap: 0, sidx: -1 };
   w.entry('z', z, undefined);
   w.end();
   return w.take()!;

@@ -112,7 +112,7 @@ function compactDataset(now: number): Spec[] {
 const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 function toObject(m: Model): RedisObject {
-  const base = { lru: 0, idx: -1, snap: 0 };
+  const base = { lru: 0, idx: -1, snap: 0, sidx: -1 };
   switch (m.type) {
     case 'string': return stringObject(latin1(m.v));
     case 'list': return { ...base, type: 'list', value: ListValue.from(m.items.map(latin1)) };

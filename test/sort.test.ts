@@ -33,19 +33,19 @@ async function seed(engine: Engine, redisPort: number, seeds: Seed[]): Promise<v
         await r.call(['SET', s.key, s.value]);
         break;
       case 'list':
-        o = { type: 'list', value: ListValue.from(s.items.map(b)), lru: 0, idx: -1, snap: 0 };
+        o = { type: 'list', value: ListValue.from(s.items.map(b)), lru: 0, idx: -1, snap: 0, sidx: -1 };
         await r.call(['RPUSH', s.key, ...s.items]);
         break;
       case 'set':
-        o = { type: 'set', value: SetValue.fromMembers(s.members.map(b)), lru: 0, idx: -1, snap: 0 };
+        o = { type: 'set', value: SetValue.fromMembers(s.members.map(b)), lru: 0, idx: -1, snap: 0, sidx: -1 };
         await r.call(['SADD', s.key, ...s.members]);
         break;
       case 'zset':
-        o = { type: 'zset', value: ZSetValue.fromEntries(s.entries.map(([m, sc]) => [b(m), sc] as [Buffer, number])), lru: 0, idx: -1, snap: 0 };
+        o = { type: 'zset', value: ZSetValue.fromEntries(s.entries.map(([m, sc]) => [b(m), sc] as [Buffer, number])), lru: 0, idx: -1, snap: 0, sidx: -1 };
         await r.call(['ZADD', s.key, ...s.entries.flatMap(([m, sc]) => [String(sc), m])]);
         break;
       case 'hash':
-        o = { type: 'hash', value: HashValue.fromEntries(s.fields.map(([f, v]) => [b(f), b(v)] as [Buffer, Buffer])), lru: 0, idx: -1, snap: 0 };
+        o = { type: 'hash', value: HashValue.fromEntries(s.fields.map(([f, v]) => [b(f), b(v)] as [Buffer, Buffer])), lru: 0, idx: -1, snap: 0, sidx: -1 };
         await r.call(['HSET', s.key, ...s.fields.flat()]);
         break;
     }

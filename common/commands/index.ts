@@ -20,6 +20,7 @@ import { zsetCommands } from './zset.js';
 import { geoCommands } from './geo.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { replicationCommands } from './replication.js';
+import { slotsCommands } from './slots.js';
 
 export type { CommandSpec, KeySpec, CommandFlag, ProxyPolicy } from './spec.js';
 export { F, ACL_CATEGORIES } from './derive.js';
@@ -39,7 +40,7 @@ export interface CommandInfo {
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   bitmapCommands, connectionCommands, keyspaceCommands, pubsubCommands, serverCommands,
   stringCommands, transactionsCommands, scriptingCommands, listCommands, hashCommands, setCommands,
-  zsetCommands, geoCommands, hyperloglogCommands, replicationCommands,
+  zsetCommands, geoCommands, hyperloglogCommands, replicationCommands, slotsCommands,
 ];
 
 function build(spec: CommandSpec, parent: CommandInfo | null): CommandInfo {
@@ -77,4 +78,9 @@ export function lookupCommand(name: string): CommandInfo | undefined {
 /** The subcommand named by argv[1], if the command has subcommands. */
 export function lookupSubcommand(cmd: CommandInfo, sub: string): CommandInfo | undefined {
   return cmd.subcommands?.get(sub.toLowerCase());
+}
+
+/** Codis's SLOTS* commands: ours, absent from Redis (comparisons with Redis leave them out). */
+export function isCodisCommand(c: CommandInfo): boolean {
+  return (c.parent ?? c).spec.group === 'slots';
 }

@@ -45,7 +45,7 @@ function writeHash(c: Client, key: string): HashValue | undefined {
   const o = c.db.lookupWrite(key);
   if (o === undefined) {
     const h = new HashValue();
-    const obj: HashObject = { type: 'hash', value: h, lru: 0, idx: -1, snap: 0 };
+    const obj: HashObject = { type: 'hash', value: h, lru: 0, idx: -1, snap: 0, sidx: -1 };
     c.db.add(key, obj);
     return h;
   }

@@ -21,6 +21,7 @@ import { hyperloglogHandlers } from './hyperloglog.js';
 import { sortHandlers } from './sort.js';
 import { persistenceHandlers } from './persistence.js';
 import { replicationHandlers } from './replication.js';
+import { slotsHandlers } from './slots.js';
 
 export type Handler = (c: Client, argv: Buffer[]) => void;
 
@@ -29,6 +30,6 @@ export const HANDLERS: ReadonlyMap<string, Handler> = new Map(
     ...bitmapHandlers, ...connectionHandlers, ...keyspaceHandlers, ...pubsubHandlers, ...serverHandlers,
     ...stringHandlers, ...transactionHandlers, ...scriptingHandlers, ...listHandlers, ...hashHandlers,
     ...setHandlers, ...zsetHandlers, ...geoHandlers, ...hyperloglogHandlers, ...sortHandlers,
-    ...persistenceHandlers, ...replicationHandlers,
+    ...persistenceHandlers, ...replicationHandlers, ...slotsHandlers,
   }),
 );

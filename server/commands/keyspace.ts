@@ -92,27 +92,27 @@ function typeName(o: RedisObject): string {
 function dupObject(o: RedisObject): RedisObject {
   switch (o.type) {
     case 'string':
-      return { type: 'string', value: Buffer.from(o.value), lru: o.lru, idx: -1, snap: 0 };
+      return { type: 'string', value: Buffer.from(o.value), lru: o.lru, idx: -1, snap: 0, sidx: -1 };
     case 'list':
-      return { type: 'list', value: ListValue.from([...o.value].map((b) => Buffer.from(b))), lru: o.lru, idx: -1, snap: 0 };
+      return { type: 'list', value: ListValue.from([...o.value].map((b) => Buffer.from(b))), lru: o.lru, idx: -1, snap: 0, sidx: -1 };
     case 'hash': {
       const listpack = o.value.encoding() === 'listpack';
       const h = HashValue.fromEntries([...o.value.entries()].map(([f, v]): [Buffer, Buffer] => [Buffer.from(f), Buffer.from(v)]),
         listpack ? Number.MAX_SAFE_INTEGER : 0, listpack ? Number.MAX_SAFE_INTEGER : 0);
       if (!listpack && h.encoding() === 'listpack') h.convert();
-      return { type: 'hash', value: h, lru: o.lru, idx: -1, snap: 0 };
+      return { type: 'hash', value: h, lru: o.lru, idx: -1, snap: 0, sidx: -1 };
     }
     case 'set': {
       const intset = o.value.encoding() === 'intset';
       const s = SetValue.fromMembers([...o.value.members()].map((m) => Buffer.from(m)), intset ? Number.MAX_SAFE_INTEGER : 0);
       if (!intset && s.encoding() === 'intset') s.convert();
-      return { type: 'set', value: s, lru: o.lru, idx: -1, snap: 0 };
+      return { type: 'set', value: s, lru: o.lru, idx: -1, snap: 0, sidx: -1 };
     }
     case 'zset': {
       const z = ZSetValue.fromEntries([...o.value.entries()].map(([m, sc]): [Buffer, number] => [Buffer.from(m), sc]),
         Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
       z.listpack = o.value.encoding() === 'listpack';
-      return { type: 'zset', value: z, lru: o.lru, idx: -1, snap: 0 };
+      return { type: 'zset', value: z, lru: o.lru, idx: -1, snap: 0, sidx: -1 };
     }
   }
 }

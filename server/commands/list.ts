@@ -35,7 +35,7 @@ const BLMPOP_CMD = cmdInfo('blmpop');
 // ------------------------------------------------------------------ helpers
 
 function newListObject(): ListObject {
-  return { type: 'list', value: new ListValue(), lru: 0, idx: -1, snap: 0 };
+  return { type: 'list', value: new ListValue(), lru: 0, idx: -1, snap: 0, sidx: -1 };
 }
 
 /** getLongFromObjectOrReply with an optional custom message for non-integers. */

@@ -623,7 +623,7 @@ function debugPopulate(c: Client, argv: Buffer[]): void {
       val = Buffer.alloc(size);
       base.copy(val, 0, 0, Math.min(size, base.length));
     }
-    c.db.add(key, { type: 'string', value: val, lru: 0, idx: -1, snap: 0 });
+    c.db.add(key, { type: 'string', value: val, lru: 0, idx: -1, snap: 0, sidx: -1 });
     c.db.signalModifiedKey(key);
   }
   c.reply.ok();

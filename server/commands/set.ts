@@ -20,7 +20,7 @@ function maxIntset(c: Client): number {
 }
 
 function setObject(value: SetValue): SetObject {
-  return { type: 'set', value, lru: 0, idx: -1, snap: 0 };
+  return { type: 'set', value, lru: 0, idx: -1, snap: 0, sidx: -1 };
 }
 
 /** lookupKeyReadOrReply + checkType: the set, or undefined after replying `missing` / WRONGTYPE. */

@@ -249,7 +249,7 @@ function sortGeneric(c: Client, argv: Buffer[], readonly: boolean): void {
   }
   const storeKey = keyOf(storeArg);
   if (outputlen > 0) {
-    const lo: ListObject = { type: 'list', value: ListValue.from(out), lru: 0, idx: -1, snap: 0 };
+    const lo: ListObject = { type: 'list', value: ListValue.from(out), lru: 0, idx: -1, snap: 0, sidx: -1 };
     c.db.set(storeKey, lo);
     c.db.signalModifiedKey(storeKey);
     c.server.signalKeyAsReady(c.db, storeKey);

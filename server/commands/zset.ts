@@ -50,7 +50,7 @@ export function getZset(c: Client, key: string, write: boolean): ZSetValue | und
 }
 
 function zsetObject(value: ZSetValue): ZSetObject {
-  return { type: 'zset', value, lru: 0, idx: -1, snap: 0 };
+  return { type: 'zset', value, lru: 0, idx: -1, snap: 0, sidx: -1 };
 }
 
 /** Deletes the key when its zset became empty; true when it did (and notifies "del"). */

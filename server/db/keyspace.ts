@@ -14,12 +14,18 @@
  */
 import { stringObject, type RedisObject } from '../types/object.js';
 import type { Server } from '../server.js';
+import { SLOT_COUNT, slotOfLatin1 } from '../../common/slots.js';
 
 export class Db {
   dict = new Map<string, RedisObject>();
   expires = new Map<string, number>();
   /** Every key once, in no order; obj.idx is the key's position here. */
   keys: string[] = [];
+  /**
+   * The same per slot (Codis's hash_slots), for the SLOTS* commands and
+   * migration: obj.sidx is the key's position in its slot's array.
+   */
+  slotKeys: (string[] | undefined)[] = new Array<string[] | undefined>(SLOT_COUNT);
   /** Resumable walk over `expires` for the active expire cycle. */
   expireIter: Iterator<[string, number]> | null = null;
   avgTtl = 0;
@@ -113,6 +119,11 @@ export class Db {
     this.dict.set(key, o);
     o.idx = this.keys.length;
     this.keys.push(key);
+    const slot = slotOfLatin1(key);
+    let sk = this.slotKeys[slot];
+    if (sk === undefined) sk = this.slotKeys[slot] = [];
+    o.sidx = sk.length;
+    sk.push(key);
     if (this.server.onKeyAdd !== null) this.server.onKeyAdd(key, o);
     this.server.touchObject(o);
     // dbAdd's keyspace event (class n, off unless asked for; not while loading, like dbAddRDBLoad).
@@ -134,6 +145,7 @@ export class Db {
         snap.exclude(o);
       }
       o.idx = old.idx;
+      o.sidx = old.sidx;
       if (this.server.onKeyRemove !== null && old !== o) {
         this.server.onKeyRemove(key, old);
         this.server.onKeyAdd!(key, o);
@@ -181,6 +193,12 @@ export class Db {
       this.keys[i] = last;
       this.dict.get(last)!.idx = i;
     }
+    const sk = this.slotKeys[slotOfLatin1(key)]!;
+    const lastInSlot = sk.pop()!;
+    if (o.sidx < sk.length) {
+      sk[o.sidx] = lastInSlot;
+      this.dict.get(lastInSlot)!.sidx = o.sidx;
+    }
     return true;
   }
 
@@ -223,6 +241,7 @@ export class Db {
       this.expires.clear();
     }
     this.keys = [];
+    this.slotKeys = new Array<string[] | undefined>(SLOT_COUNT);
     this.expireIter = null;
   }
 
@@ -231,6 +250,7 @@ export class Db {
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.keys, other.keys] = [other.keys, this.keys];
+    [this.slotKeys, other.slotKeys] = [other.slotKeys, this.slotKeys];
     [this.expireIter, other.expireIter] = [other.expireIter, this.expireIter];
     [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
   }

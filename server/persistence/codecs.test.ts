@@ -117,13 +117,13 @@ describe('corrupt payloads', () => {
     const objs = [
       stringObject(B('hello world, hello world, hello world')),
       stringObject(B('12345')),
-      { type: 'list' as const, value: ListValue.from(big), lru: 0, idx: -1, snap: 0 },
-      { type: 'hash' as const, value: HashValue.fromEntries([[B('a'), B('1')], [B('b'), B('xyz')]]), lru: 0, idx: -1, snap: 0 },
-      { type: 'hash' as const, value: HashValue.fromEntries(big.map((b, i): [Buffer, Buffer] => [B(`f${i}`), b]), 10, 64), lru: 0, idx: -1, snap: 0 },
-      { type: 'set' as const, value: SetValue.fromMembers([B('1'), B('2'), B('300000')]), lru: 0, idx: -1, snap: 0 },
-      { type: 'set' as const, value: SetValue.fromMembers([B('a'), B('b')]), lru: 0, idx: -1, snap: 0 },
-      { type: 'zset' as const, value: ZSetValue.fromEntries([[B('a'), 1], [B('b'), 2.5]]), lru: 0, idx: -1, snap: 0 },
-      { type: 'zset' as const, value: ZSetValue.fromEntries(big.map((b, i): [Buffer, number] => [b, i / 3]), 10, 64), lru: 0, idx: -1, snap: 0 },
+      { type: 'list' as const, value: ListValue.from(big), lru: 0, idx: -1, snap: 0, sidx: -1 },
+      { type: 'hash' as const, value: HashValue.fromEntries([[B('a'), B('1')], [B('b'), B('xyz')]]), lru: 0, idx: -1, snap: 0, sidx: -1 },
+      { type: 'hash' as const, value: HashValue.fromEntries(big.map((b, i): [Buffer, Buffer] => [B(`f${i}`), b]), 10, 64), lru: 0, idx: -1, snap: 0, sidx: -1 },
+      { type: 'set' as const, value: SetValue.fromMembers([B('1'), B('2'), B('300000')]), lru: 0, idx: -1, snap: 0, sidx: -1 },
+      { type: 'set' as const, value: SetValue.fromMembers([B('a'), B('b')]), lru: 0, idx: -1, snap: 0, sidx: -1 },
+      { type: 'zset' as const, value: ZSetValue.fromEntries([[B('a'), 1], [B('b'), 2.5]]), lru: 0, idx: -1, snap: 0, sidx: -1 },
+      { type: 'zset' as const, value: ZSetValue.fromEntries(big.map((b, i): [Buffer, number] => [b, i / 3]), 10, 64), lru: 0, idx: -1, snap: 0, sidx: -1 },
     ];
     let seed = 12345;
     const rand = (n: number) => {
@@ -174,7 +174,7 @@ describe('quicklist nodes', () => {
   it('elements over the packed threshold become plain nodes and load back in order', async () => {
     const { ListValue } = await import('../types/list.js');
     const items = [B('a'), B('x'.repeat(600)), B('b'), B('c'), B('y'.repeat(700))];
-    const o = { type: 'list' as const, value: ListValue.from(items), lru: 0, idx: -1, snap: 0 };
+    const o = { type: 'list' as const, value: ListValue.from(items), lru: 0, idx: -1, snap: 0, sidx: -1 };
     const p = createDumpPayload(o, { compress: false, listMaxListpackSize: -2, packedThreshold: 500 });
     const r = new RdbReader(p);
     expect(r.byte()).toBe(18);

@@ -441,26 +441,26 @@ function pairsOf(flat: Buffer[] | null, what: string): Buffer[] {
 function hashFrom(pairs: [Buffer, Buffer][], lim: RdbLoadLimits, compact = false): RedisObject {
   const h = HashValue.fromEntries(pairs, lim.hashMaxListpackEntries, compact ? Number.MAX_SAFE_INTEGER : lim.hashMaxListpackValue);
   if (h.length !== pairs.length) bad('Duplicate hash fields detected');
-  return { type: 'hash', value: h, lru: 0, idx: -1, snap: 0 };
+  return { type: 'hash', value: h, lru: 0, idx: -1, snap: 0, sidx: -1 };
 }
 
 function zsetFrom(entries: [Buffer, number][], lim: RdbLoadLimits, compact = false): RedisObject {
   for (const [, s] of entries) if (Number.isNaN(s)) bad('Zset with NAN score detected');
   const z = ZSetValue.fromEntries(entries, lim.zsetMaxListpackEntries, compact ? Number.MAX_SAFE_INTEGER : lim.zsetMaxListpackValue);
   if (z.length !== entries.length) bad('Duplicate zset fields detected');
-  return { type: 'zset', value: z, lru: 0, idx: -1, snap: 0 };
+  return { type: 'zset', value: z, lru: 0, idx: -1, snap: 0, sidx: -1 };
 }
 
 function setFrom(members: Buffer[], lim: RdbLoadLimits): RedisObject {
   if (members.length === 0) bad('Empty keys skipped');
   const s = SetValue.fromMembers(members, lim.setMaxIntsetEntries);
   if (s.length !== members.length) bad('Duplicate set members detected');
-  return { type: 'set', value: s, lru: 0, idx: -1, snap: 0 };
+  return { type: 'set', value: s, lru: 0, idx: -1, snap: 0, sidx: -1 };
 }
 
 function listFrom(items: Buffer[]): RedisObject {
   if (items.length === 0) bad('Empty keys skipped');
-  return { type: 'list', value: ListValue.from(items), lru: 0, idx: -1, snap: 0 };
+  return { type: 'list', value: ListValue.from(items), lru: 0, idx: -1, snap: 0, sidx: -1 };
 }
 
 function toPairs(flat: Buffer[]): [Buffer, Buffer][] {
@@ -515,7 +515,7 @@ function zipmapDecode(zm: Buffer): Buffer[] | null {
 export function readObject(r: RdbReader, type: number, lim: RdbLoadLimits = DEFAULT_LOAD_LIMITS): RedisObject {
   switch (type) {
     case RDB_TYPE.STRING:
-      return { type: 'string', value: r.string(), lru: 0, idx: -1, snap: 0 };
+      return { type: 'string', value: r.string(), lru: 0, idx: -1, snap: 0, sidx: -1 };
     case RDB_TYPE.LIST: {
       const n = r.len();
       const items: Buffer[] = [];

@@ -28,6 +28,8 @@ interface Base {
    * written this object or must skip it: see server/persistence/snapshot.ts.
    */
   snap: number;
+  /** Position in its db's key array for the key's slot (server/db/keyspace.ts), -1 until stored. */
+  sidx: number;
 }
 export interface StringObject extends Base { type: 'string'; value: Buffer }
 export interface ListObject extends Base { type: 'list'; value: ListValue }
@@ -45,5 +47,5 @@ export function own(b: Uint8Array): Buffer {
 }
 
 export function stringObject(value: Buffer): StringObject {
-  return { type: 'string', value, lru: 0, idx: -1, snap: 0 };
+  return { type: 'string', value, lru: 0, idx: -1, snap: 0, sidx: -1 };
 }

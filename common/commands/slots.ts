@@ -1,0 +1,15 @@
+// Codis's slot commands (codis-server 3.2 server.c command table), for the
+// dashboard's migration and the operator; not Redis commands (isCodisCommand).
+import type { CommandSpec } from './spec.js';
+
+export const slotsCommands = [
+  { name: "slotshashkey", group: "slots", since: "codis-3.2", summary: "The slot of each key", arity: -1, flags: ["readonly", "fast"] },
+  { name: "slotsinfo", group: "slots", since: "codis-3.2", summary: "Non-empty slots and their key counts, from a slot on", arity: -1, flags: ["readonly", "fast"] },
+  { name: "slotsscan", group: "slots", since: "codis-3.2", summary: "Iterate the keys of a slot", arity: -3, flags: ["readonly"] },
+  { name: "slotscheck", group: "slots", since: "codis-3.2", summary: "Check the per-slot key index against the keyspace", arity: -1, flags: ["readonly"] },
+  { name: "slotsdel", group: "slots", since: "codis-3.2", summary: "Delete every key of the given slots", arity: -2, flags: ["write"] },
+  {
+    name: "slotsrestore", group: "slots", since: "codis-3.2", summary: "Create or replace keys from DUMP payloads with TTLs (milliseconds, 0 = none)", arity: -4, flags: ["write", "denyoom"],
+    keys: [{ flags: ["OW", "update"], begin: { index: 1 }, find: { range: { lastkey: -1, step: 3, limit: 0 } } }],
+  },
+] as const satisfies readonly CommandSpec[];

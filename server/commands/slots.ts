@@ -1,0 +1,216 @@
+/*
+ * Codis's slot commands on the per-slot key index (Db.slotKeys), with
+ * codis-server's replies and error texts: SLOTSHASHKEY, SLOTSINFO,
+ * SLOTSSCAN, SLOTSCHECK, SLOTSDEL, SLOTSRESTORE.
+ */
+import type { Handler } from './index.js';
+import type { Client } from '../client.js';
+import { E } from '../../common/errors.js';
+import { SLOT_COUNT, slotOf, slotOfLatin1 } from '../../common/slots.js';
+import { isArg, keyOf, toInt } from './args.js';
+import { loadDumpPayload, loadLimitsFromConfig, verifyDumpPayload, RdbFormatError } from '../persistence/rdb-value.js';
+import type { RedisObject } from '../types/object.js';
+
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+
+/** codis parse_int: an int that fits 32 bits. */
+function int32OrReply(c: Client, b: Buffer): number | null {
+  const v = toInt(b);
+  if (v === null) {
+    c.error(E.NOT_INTEGER);
+    return null;
+  }
+  if (v < INT_MIN || v > INT_MAX) {
+    c.error('ERR value is out of range');
+    return null;
+  }
+  return v;
+}
+
+function slotOrReply(c: Client, b: Buffer): number | null {
+  const v = int32OrReply(c, b);
+  if (v === null) return null;
+  if (v < 0 || v >= SLOT_COUNT) {
+    c.error(`ERR invalid slot number = ${v}`);
+    return null;
+  }
+  return v;
+}
+
+const slotshashkey: Handler = (c, argv) => {
+  c.reply.array(argv.length - 1);
+  for (let i = 1; i < argv.length; i++) c.reply.int(slotOf(argv[i]!));
+};
+
+const slotsinfo: Handler = (c, argv) => {
+  let beg = 0;
+  let end = SLOT_COUNT;
+  if (argv.length >= 2) {
+    const b = slotOrReply(c, argv[1]!);
+    if (b === null) return;
+    beg = b;
+  }
+  if (argv.length >= 3) {
+    const n = int32OrReply(c, argv[2]!);
+    if (n === null) return;
+    if (n < 0) {
+      c.error(`ERR invalid slot count = ${n}`);
+      return;
+    }
+    if (beg + n < end) end = beg + n;
+  }
+  if (argv.length >= 4) {
+    c.error(E.ARITY('slotsinfo'));
+    return;
+  }
+  const sk = c.db.slotKeys;
+  const found: number[] = [];
+  for (let i = beg; i < end; i++) if ((sk[i]?.length ?? 0) > 0) found.push(i);
+  c.reply.array(found.length);
+  for (const i of found) {
+    c.reply.array(2);
+    c.reply.int(i);
+    c.reply.int(sk[i]!.length);
+  }
+};
+
+/**
+ * SLOTSSCAN slot cursor [COUNT n]: like SCAN over the slot's key array,
+ * walked from the end down (0 = start), so a key present for the whole scan
+ * is returned at least once.
+ */
+const slotsscan: Handler = (c, argv) => {
+  const slot = slotOrReply(c, argv[1]!);
+  if (slot === null) return;
+  const cur = /^\d+$/.test(argv[2]!.toString('latin1')) ? Number(argv[2]!.toString('latin1')) : NaN;
+  if (!Number.isSafeInteger(cur)) {
+    c.error('ERR invalid cursor');
+    return;
+  }
+  if (argv.length !== 3 && argv.length !== 5) {
+    c.error(E.ARITY('slotsscan'));
+    return;
+  }
+  let count = 10;
+  if (argv.length === 5) {
+    if (!isArg(argv[3]!, 'COUNT')) {
+      c.error(E.SYNTAX);
+      return;
+    }
+    const n = int32OrReply(c, argv[4]!);
+    if (n === null) return;
+    if (n < 1) {
+      c.error(E.SYNTAX);
+      return;
+    }
+    count = n;
+  }
+  const keys = c.db.slotKeys[slot] ?? [];
+  let pos = cur === 0 || cur > keys.length ? keys.length : cur;
+  const out: string[] = [];
+  while (pos > 0 && out.length < count) {
+    const k = keys[--pos]!;
+    if (!c.db.expireIfNeeded(k)) out.push(k);
+  }
+  c.reply.array(2);
+  c.reply.bulkStr(String(pos));
+  c.reply.array(out.length);
+  for (const k of out) c.reply.bulkLatin1(k);
+};
+
+/** SLOTSCHECK: every key is in its slot's array at its recorded place, and every array entry is a key of that slot. */
+const slotscheck: Handler = (c) => {
+  const db = c.db;
+  for (const [key, o] of db.dict) {
+    if (db.slotKeys[slotOfLatin1(key)]?.[o.sidx] !== key) {
+      c.error(`ERR step 1, miss = '${key}'`);
+      return;
+    }
+  }
+  for (let s = 0; s < SLOT_COUNT; s++) {
+    for (const key of db.slotKeys[s] ?? []) {
+      if (!db.dict.has(key) || slotOfLatin1(key) !== s) {
+        c.error(`ERR step 2, miss = '${key}'`);
+        return;
+      }
+    }
+  }
+  c.reply.ok();
+};
+
+const slotsdel: Handler = (c, argv) => {
+  const slots: number[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const s = slotOrReply(c, argv[i]!);
+    if (s === null) return;
+    slots.push(s);
+  }
+  const db = c.db;
+  for (const s of slots) {
+    const keys = db.slotKeys[s];
+    if (keys === undefined) continue;
+    for (const key of [...keys]) {
+      db.delete(key);
+      db.signalModifiedKey(key);
+      c.server.dirty++;
+    }
+  }
+  c.reply.array(slots.length);
+  for (const s of slots) {
+    c.reply.array(2);
+    c.reply.int(s);
+    c.reply.int(db.slotKeys[s]?.length ?? 0);
+  }
+};
+
+/** SLOTSRESTORE key ttl payload [...]: all payloads are checked before any key changes. */
+const slotsrestore: Handler = (c, argv) => {
+  if ((argv.length - 1) % 3 !== 0) {
+    c.error(E.ARITY('slotsrestore'));
+    return;
+  }
+  const limits = loadLimitsFromConfig(c.server.config);
+  const items: [string, number, RedisObject][] = [];
+  for (let i = 1; i < argv.length; i += 3) {
+    const ttl = toInt(argv[i + 1]!);
+    if (ttl === null) {
+      c.error(E.NOT_INTEGER);
+      return;
+    }
+    if (ttl < 0) {
+      c.error('ERR invalid ttl value, must be >= 0');
+      return;
+    }
+    const payload = argv[i + 2]!;
+    if (!verifyDumpPayload(payload, c.server.skipChecksumValidation)) {
+      c.error('ERR dump payload version or checksum are wrong');
+      return;
+    }
+    let o: RedisObject;
+    try {
+      o = loadDumpPayload(payload, limits);
+    } catch (e) {
+      if (!(e instanceof RdbFormatError)) throw e;
+      c.error('ERR bad data format');
+      return;
+    }
+    items.push([keyOf(argv[i]!), ttl, o]);
+  }
+  const db = c.db;
+  for (const [key, ttl, o] of items) {
+    if (db.lookupWrite(key) !== undefined) {
+      c.server.log.warning(`slotsrestore: slot = ${slotOfLatin1(key)}, key = '${key}' already exists`);
+      db.delete(key);
+    }
+    db.add(key, o);
+    if (ttl > 0) db.setExpire(key, Date.now() + ttl);
+    db.signalModifiedKey(key);
+    c.server.dirty++;
+  }
+  c.reply.ok();
+};
+
+export const slotsHandlers: Record<string, Handler> = {
+  slotshashkey, slotsinfo, slotsscan, slotscheck, slotsdel, slotsrestore,
+};

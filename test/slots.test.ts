@@ -1,0 +1,117 @@
+/*
+ * The engine's per-slot key index and Codis's slot commands: the index stays
+ * exact through every way keys come and go (SLOTSCHECK), and the commands
+ * reply as codis-server does. SLOTSRESTORE takes DUMP payloads of real Redis 7.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOurs, startRedis, type ProcServer, type TestServer } from './helpers/servers.js';
+import { RawClient, ReplyError, show } from './helpers/raw-client.js';
+import { slotOf, slotOfLatin1 } from '../common/slots.js';
+
+describe('slot commands', () => {
+  let ours: TestServer;
+  let redis: ProcServer;
+  let c: RawClient;
+  beforeAll(async () => {
+    ours = await startOurs();
+    redis = await startRedis();
+    c = new RawClient(ours.port);
+    await c.connect();
+  });
+  afterAll(async () => {
+    c?.close();
+    await ours?.stop();
+    await redis?.stop();
+  });
+
+  it('computes slots like the proxy, for strings held as latin1 too', async () => {
+    expect(await c.call(['SLOTSHASHKEY', 'a', 'b', 'c', '{a}7836', '123456789'])).toEqual([579, 1017, 879, 579, 294]);
+    for (let i = 0; i < 2000; i++) {
+      const bytes = Buffer.from(Array.from({ length: 1 + (i % 17) }, (_, j) => (i * 31 + j * 7) & 0xff));
+      expect(slotOfLatin1(bytes.toString('latin1'))).toBe(slotOf(bytes));
+    }
+  });
+
+  it('keeps the per-slot index exact through every way keys come and go', async () => {
+    await c.call(['FLUSHALL']);
+    for (let i = 0; i < 300; i++) c.send(['SET', `k${i}`, 'v']);
+    for (let i = 0; i < 300; i++) await c.read();
+    await c.call(['RPUSH', '{k1}list', 'a', 'b']);
+    await c.call(['RENAME', 'k2', 'renamed']);
+    await c.call(['MOVE', 'k3', '5']);
+    await c.call(['DEL', 'k4', 'k5']);
+    await c.call(['SET', 'k6', 'overwritten']);
+    await c.call(['SET', 'short', 'v', 'PX', '1']);
+    await new Promise((r) => setTimeout(r, 20));
+    await c.call(['GET', 'short']);
+    const dump = await c.call(['DUMP', 'k7']);
+    await c.call(['RESTORE', 'k7', '0', dump as Buffer, 'REPLACE']);
+    await c.call(['COPY', 'k8', 'copied']);
+    await c.call(['SWAPDB', '0', '5']);
+    await c.call(['SWAPDB', '0', '5']);
+    expect(await c.call(['SLOTSCHECK'])).toBe('OK');
+    await c.call(['SELECT', '5']);
+    expect(await c.call(['SLOTSCHECK'])).toBe('OK');
+    expect(await c.call(['SLOTSINFO'])).toEqual([[slotOf('k3'), 1]]);
+    await c.call(['FLUSHDB']);
+    expect(await c.call(['SLOTSINFO'])).toEqual([]);
+    await c.call(['SELECT', '0']);
+    const info = (await c.call(['SLOTSINFO'])) as [number, number][];
+    expect(info.reduce((n, [, k]) => n + k, 0)).toBe(Number(await c.call(['DBSIZE'])));
+    const k1 = slotOf('k1');
+    expect(info.find(([s]) => s === k1)![1]).toBeGreaterThanOrEqual(2);
+  });
+
+  it('SLOTSINFO ranges, SLOTSSCAN and SLOTSDEL reply as codis-server', async () => {
+    await c.call(['FLUSHALL']);
+    // 40 keys in slot of {t}, 3 in slot of {u}.
+    for (let i = 0; i < 40; i++) await c.call(['SET', `{t}${i}`, 'v']);
+    for (let i = 0; i < 3; i++) await c.call(['SET', `{u}${i}`, 'v']);
+    const [t, u] = [slotOf('t'), slotOf('u')];
+    const [lo, hi] = t < u ? [t, u] : [u, t];
+    expect(await c.call(['SLOTSINFO', String(lo), '1'])).toEqual([[lo, lo === t ? 40 : 3]]);
+    expect(((await c.call(['SLOTSINFO', String(lo)])) as unknown[]).length).toBe(2);
+    expect(await c.call(['SLOTSINFO', String(hi + 1)])).toEqual([]);
+    expect(await c.call(['SLOTSINFO', '1024'])).toEqual(new ReplyError('ERR invalid slot number = 1024'));
+    expect(await c.call(['SLOTSINFO', '0', '-1'])).toEqual(new ReplyError('ERR invalid slot count = -1'));
+    expect(await c.call(['SLOTSINFO', '0', '1', '2'])).toEqual(new ReplyError("ERR wrong number of arguments for 'slotsinfo' command"));
+    const seen = new Set<string>();
+    let cursor = '0';
+    let rounds = 0;
+    do {
+      const r = show(await c.call(['SLOTSSCAN', String(t), cursor, 'COUNT', '7'])) as [string, string[]];
+      cursor = r[0].slice(1);
+      expect(r[1].length).toBeLessThanOrEqual(7);
+      for (const k of r[1]) seen.add(k.slice(1));
+      rounds++;
+    } while (cursor !== '0' && rounds < 100);
+    expect(seen.size).toBe(40);
+    expect(await c.call(['SLOTSSCAN', String(t), '0', 'COUNT', '0'])).toEqual(new ReplyError('ERR syntax error'));
+    expect(await c.call(['SLOTSSCAN', String(t), '0', 'LIMIT', '1'])).toEqual(new ReplyError('ERR syntax error'));
+    expect(await c.call(['SLOTSDEL', String(t), '0'])).toEqual([[t, 0], [0, 0]]);
+    expect(await c.call(['DBSIZE'])).toBe(3);
+    expect(await c.call(['SLOTSDEL', '-1'])).toEqual(new ReplyError('ERR invalid slot number = -1'));
+  });
+
+  it('SLOTSRESTORE creates or replaces keys from payloads of real Redis 7, with TTLs', async () => {
+    const r = new RawClient(redis.port);
+    await r.connect();
+    await r.call(['DEL', 'h', 'z']);
+    await r.call(['HSET', 'h', 'f', 'v', 'g', 'w']);
+    await r.call(['ZADD', 'z', '1', 'a', '2', 'b']);
+    const [h, z] = [await r.call(['DUMP', 'h']), await r.call(['DUMP', 'z'])] as Buffer[];
+    r.close();
+    await c.call(['SET', 'h', 'old']);
+    expect(await c.call(['SLOTSRESTORE', 'h', '0', h!, 'z', '100000', z!])).toBe('OK');
+    expect(show(await c.call(['HGETALL', 'h']))).toEqual(['$f', '$v', '$g', '$w']);
+    expect(await c.call(['TTL', 'h'])).toBe(-1);
+    expect(Number(await c.call(['PTTL', 'z']))).toBeGreaterThan(99000);
+    expect(await c.call(['SLOTSRESTORE', 'x', '-1', h!])).toEqual(new ReplyError('ERR invalid ttl value, must be >= 0'));
+    const bad = Buffer.from(h!);
+    bad[bad.length - 1] ^= 1;
+    expect(await c.call(['SLOTSRESTORE', 'x', '0', bad])).toEqual(new ReplyError('ERR dump payload version or checksum are wrong'));
+    expect(await c.call(['SLOTSRESTORE', 'x', '0', h!, 'y'])).toEqual(new ReplyError("ERR wrong number of arguments for 'slotsrestore' command"));
+    expect(await c.call(['EXISTS', 'x'])).toBe(0);
+    expect(await c.call(['SLOTSCHECK'])).toBe('OK');
+  });
+});
