@@ -4,7 +4,7 @@
  * reply as codis-server does. SLOTSRESTORE takes DUMP payloads of real Redis 7.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOurs, startRedis, type ProcServer, type TestServer } from './helpers/servers.js';
+import { startOurs, startOursProcess, startRedis, type ProcServer, type TestServer } from './helpers/servers.js';
 import { RawClient, ReplyError, show } from './helpers/raw-client.js';
 import { slotOf, slotOfLatin1 } from '../common/slots.js';
 
@@ -113,5 +113,75 @@ describe('slot commands', () => {
     expect(await c.call(['SLOTSRESTORE', 'x', '0', h!, 'y'])).toEqual(new ReplyError("ERR wrong number of arguments for 'slotsrestore' command"));
     expect(await c.call(['EXISTS', 'x'])).toBe(0);
     expect(await c.call(['SLOTSCHECK'])).toBe('OK');
+  });
+});
+
+describe('synchronous slot migration (SLOTSMGRT*)', () => {
+  let source: TestServer;
+  let target: ProcServer;
+  let redis: ProcServer;
+  let s: RawClient;
+  let t: RawClient;
+  beforeAll(async () => {
+    source = await startOurs();
+    // The target must be another process: the source holds its event loop while it waits.
+    target = await startOursProcess();
+    redis = await startRedis();
+    s = new RawClient(source.port);
+    t = new RawClient(target.port);
+    await s.connect();
+    await t.connect();
+  });
+  afterAll(async () => {
+    s?.close();
+    t?.close();
+    await source?.stop();
+    await target?.stop();
+    await redis?.stop();
+  });
+
+  it('moves single keys, hash-tag groups and whole slots with their values and TTLs', async () => {
+    await s.call(['SELECT', '2']);
+    await t.call(['SELECT', '2']);
+    await s.call(['SET', 'plain', 'v', 'PX', '100000']);
+    await s.call(['RPUSH', '{user1}:list', 'a', 'b']);
+    await s.call(['HSET', '{user1}:hash', 'f', 'v']);
+    await s.call(['SET', '{user1}:name', 'n']);
+    expect(await s.call(['SLOTSMGRTONE', '127.0.0.1', String(target.port), '1000', 'plain'])).toBe(1);
+    expect(await s.call(['SLOTSMGRTONE', '127.0.0.1', String(target.port), '1000', 'plain'])).toBe(0);
+    expect(show(await t.call(['GET', 'plain']))).toBe('$v');
+    expect(Number(await t.call(['PTTL', 'plain']))).toBeGreaterThan(90000);
+    expect(await s.call(['SLOTSMGRTTAGONE', '127.0.0.1', String(target.port), '1000', '{user1}:name'])).toBe(3);
+    expect(show(await t.call(['LRANGE', '{user1}:list', '0', '-1']))).toEqual(['$a', '$b']);
+    expect(await s.call(['EXISTS', '{user1}:list', '{user1}:hash', '{user1}:name'])).toBe(0);
+
+    const slot = slotOf('tagx');
+    for (let i = 0; i < 30; i++) await s.call(['SET', `{tagx}${i}`, String(i)]);
+    for (let i = 0; i < 10; i++) await s.call(['SADD', `k${i}`, 'm']);
+    // The tag variant moves the whole group in one round trip.
+    expect(await s.call(['SLOTSMGRTTAGSLOT', '127.0.0.1', String(target.port), '1000', String(slot)])).toEqual([30, 0]);
+    expect(await t.call(['SLOTSINFO', String(slot), '1'])).toEqual([[slot, 30]]);
+    let rounds = 0;
+    const slotK = slotOf('k3');
+    for (;;) {
+      const [moved, left] = (await s.call(['SLOTSMGRTSLOT', '127.0.0.1', String(target.port), '1000', String(slotK)])) as number[];
+      rounds++;
+      if (left === 0) break;
+      expect(moved).toBe(1);
+    }
+    expect(rounds).toBeGreaterThanOrEqual(1);
+    expect(await s.call(['SLOTSMGRTSLOT', '127.0.0.1', String(target.port), '1000', String(slotK)])).toEqual([0, 0]);
+    expect(await t.call(['SLOTSCHECK'])).toBe('OK');
+    expect(await s.call(['SLOTSCHECK'])).toBe('OK');
+  });
+
+  it('reports unreachable and non-Codis targets with codis-server\'s errors, keeping the keys', async () => {
+    await s.call(['SET', 'stay', 'v']);
+    const dead = await s.call(['SLOTSMGRTONE', '127.0.0.1', '1', '300', 'stay']);
+    expect(dead).toBeInstanceOf(ReplyError);
+    expect((dead as ReplyError).message).toMatch(/^ERR Can't connect to target node|^IOERR/);
+    expect(await s.call(['SLOTSMGRTONE', '127.0.0.1', String(redis.port), '1000', 'stay'])).toEqual(new ReplyError('ERR error on slotsrestore, migration failed'));
+    expect(show(await s.call(['GET', 'stay']))).toBe('$v');
+    expect(await s.call(['SLOTSMGRTONE', '127.0.0.1', String(target.port), '-1', 'stay'])).toEqual(new ReplyError('ERR invalid timeout = -1'));
   });
 });

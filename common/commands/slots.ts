@@ -12,4 +12,8 @@ export const slotsCommands = [
     name: "slotsrestore", group: "slots", since: "codis-3.2", summary: "Create or replace keys from DUMP payloads with TTLs (milliseconds, 0 = none)", arity: -4, flags: ["write", "denyoom"],
     keys: [{ flags: ["OW", "update"], begin: { index: 1 }, find: { range: { lastkey: -1, step: 3, limit: 0 } } }],
   },
+  { name: "slotsmgrtone", group: "slots", since: "codis-3.2", summary: "Move a key to another server (blocking)", arity: 5, flags: ["write"] },
+  { name: "slotsmgrttagone", group: "slots", since: "codis-3.2", summary: "Move a key and the keys sharing its hash tag to another server (blocking)", arity: 5, flags: ["write"] },
+  { name: "slotsmgrtslot", group: "slots", since: "codis-3.2", summary: "Move a random key of a slot to another server (blocking)", arity: 5, flags: ["write"] },
+  { name: "slotsmgrttagslot", group: "slots", since: "codis-3.2", summary: "Move a random key of a slot and its hash-tag mates to another server (blocking)", arity: 5, flags: ["write"] },
 ] as const satisfies readonly CommandSpec[];

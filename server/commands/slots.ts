@@ -1,7 +1,9 @@
 /*
  * Codis's slot commands on the per-slot key index (Db.slotKeys), with
  * codis-server's replies and error texts: SLOTSHASHKEY, SLOTSINFO,
- * SLOTSSCAN, SLOTSCHECK, SLOTSDEL, SLOTSRESTORE.
+ * SLOTSSCAN, SLOTSCHECK, SLOTSDEL, SLOTSRESTORE, and the synchronous
+ * migration commands SLOTSMGRTONE, SLOTSMGRTTAGONE, SLOTSMGRTSLOT,
+ * SLOTSMGRTTAGSLOT (server/slots/migrate.ts).
  */
 import type { Handler } from './index.js';
 import type { Client } from '../client.js';
@@ -10,6 +12,9 @@ import { SLOT_COUNT, slotOf, slotOfLatin1 } from '../../common/slots.js';
 import { isArg, keyOf, toInt } from './args.js';
 import { loadDumpPayload, loadLimitsFromConfig, verifyDumpPayload, RdbFormatError } from '../persistence/rdb-value.js';
 import type { RedisObject } from '../types/object.js';
+import { createDumpPayload, writeOptionsFromConfig } from '../persistence/rdb-value.js';
+import { encodeCommand } from '../persistence/aof-reader.js';
+import { migrateSync } from '../slots/migrate.js';
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -211,6 +216,112 @@ const slotsrestore: Handler = (c, argv) => {
   c.reply.ok();
 };
 
+// ------------------------------------------------------------------ SLOTSMGRT* (sync)
+
+/** codis parse_timeout: milliseconds, 0 meaning 100. */
+function timeoutOrReply(c: Client, b: Buffer): number | null {
+  const v = int32OrReply(c, b);
+  if (v === null) return null;
+  if (v < 0) {
+    c.error(`ERR invalid timeout = ${v}`);
+    return null;
+  }
+  return v === 0 ? 100 : v;
+}
+
+/** The hash tag of a key, or null when it has none (Codis's slots_tag). */
+function tagOf(key: string): string | null {
+  const open = key.indexOf('{');
+  if (open < 0) return null;
+  const close = key.indexOf('}', open + 1);
+  return close < 0 ? null : key.slice(open + 1, close);
+}
+
+/** The key and, for the TAG variants, every key of its slot with the same hash tag (Codis moves them together). */
+function withTagMates(c: Client, key: string): string[] {
+  const tag = tagOf(key);
+  if (tag === null) return [key];
+  return (c.db.slotKeys[slotOfLatin1(key)] ?? []).filter((k) => tagOf(k) === tag);
+}
+
+/**
+ * Moves `keys` (those that exist) to host:port; returns how many moved, or
+ * -1 after replying with the error. On success they are deleted here and
+ * the command propagates as DEL of them, as Codis rewrites it.
+ */
+function migrateKeys(c: Client, host: string, port: number, timeoutMs: number, keys: string[]): number {
+  const db = c.db;
+  const argv: (Buffer | string)[] = ['SLOTSRESTORE'];
+  const moved: string[] = [];
+  const now = Date.now();
+  for (const key of keys) {
+    const o = db.lookupWrite(key);
+    if (o === undefined) continue;
+    const at = db.getExpire(key);
+    argv.push(key, String(at === undefined ? 0 : Math.max(1, at - now)), createDumpPayload(o, writeOptionsFromConfig(c.server.config)));
+    moved.push(key);
+  }
+  if (moved.length === 0) return 0;
+  const err = migrateSync({ host, port, timeoutMs, auth: c.server.config.get('requirepass') || null, db: c.dbIndex, body: encodeCommand(argv) });
+  if (err !== null) {
+    c.server.log.warning(`slotsmgrt: migration to ${host}:${port} failed, nkeys = ${moved.length}, onekey = '${moved[0]}': ${err}`);
+    c.error(err);
+    return -1;
+  }
+  for (const key of moved) {
+    db.delete(key);
+    db.signalModifiedKey(key);
+    c.server.dirty++;
+  }
+  c.propagateArgv = [Buffer.from('DEL'), ...moved.map((k) => Buffer.from(k, 'latin1'))];
+  return moved.length;
+}
+
+type Target = { host: string; port: number; timeoutMs: number };
+function targetOrReply(c: Client, argv: Buffer[]): Target | null {
+  const port = toInt(argv[2]!);
+  if (port === null || port < 0 || port > 65535) {
+    c.error(E.NOT_INTEGER);
+    return null;
+  }
+  const timeoutMs = timeoutOrReply(c, argv[3]!);
+  if (timeoutMs === null) return null;
+  return { host: argv[1]!.toString('latin1'), port, timeoutMs };
+}
+
+/** SLOTSMGRTONE / SLOTSMGRTTAGONE host port timeout key: the count moved. */
+function mgrtOne(tag: boolean): Handler {
+  return (c, argv) => {
+    const t = targetOrReply(c, argv);
+    if (t === null) return;
+    const key = keyOf(argv[4]!);
+    const n = migrateKeys(c, t.host, t.port, t.timeoutMs, tag ? withTagMates(c, key) : [key]);
+    if (n >= 0) c.reply.int(n);
+  };
+}
+
+/** SLOTSMGRTSLOT / SLOTSMGRTTAGSLOT host port timeout slot: a random key of the slot (and its tag-mates); [moved, left in the slot]. */
+function mgrtSlot(tag: boolean): Handler {
+  return (c, argv) => {
+    const t = targetOrReply(c, argv);
+    if (t === null) return;
+    const slot = slotOrReply(c, argv[4]!);
+    if (slot === null) return;
+    const keys = c.db.slotKeys[slot] ?? [];
+    let n = 0;
+    if (keys.length > 0) {
+      const key = keys[Math.floor(Math.random() * keys.length)]!;
+      n = migrateKeys(c, t.host, t.port, t.timeoutMs, tag ? withTagMates(c, key) : [key]);
+      if (n < 0) return;
+    }
+    c.reply.array(2);
+    c.reply.int(n);
+    c.reply.int(c.db.slotKeys[slot]?.length ?? 0);
+  };
+}
+
 export const slotsHandlers: Record<string, Handler> = {
   slotshashkey, slotsinfo, slotsscan, slotscheck, slotsdel, slotsrestore,
+  slotsmgrtone: mgrtOne(false), slotsmgrttagone: mgrtOne(true),
+  slotsmgrtslot: mgrtSlot(false), slotsmgrttagslot: mgrtSlot(true),
 };
