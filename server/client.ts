@@ -96,6 +96,8 @@ export class Client {
   noEvict = false;
   /** Set when the client must not run further commands until resumed. */
   blocked: BlockState | null = null;
+  /** ASKING was the previous command: the next one may touch an importing slot. */
+  asking = false;
   /** Replication offset after this client's last propagated write (what WAIT waits for). */
   woff = 0;
   /** Set while a blocked command is re-run after a signal (see blocking.ts). */

@@ -185,3 +185,51 @@ describe('synchronous slot migration (SLOTSMGRT*)', () => {
     expect(await s.call(['SLOTSMGRTONE', '127.0.0.1', String(target.port), '-1', 'stay'])).toEqual(new ReplyError('ERR invalid timeout = -1'));
   });
 });
+
+describe('slot ownership (SLOTSSTATE) and redirects', () => {
+  let server: TestServer;
+  let c: RawClient;
+  beforeAll(async () => {
+    server = await startOurs();
+    c = new RawClient(server.port);
+    await c.connect();
+  });
+  afterAll(async () => {
+    c?.close();
+    await server?.stop();
+  });
+
+  it('serves owned slots, redirects the others like Redis Cluster, and honours ASKING once', async () => {
+    expect(show(await c.call(['SLOTSSTATE', 'GET']))).toEqual([[':0', ':1023', '$owned', null]]);
+    const [a, b] = ['a', 'b'].map((k) => slotOf(k)) as [number, number]; // 579, 1017
+    await c.call(['SET', 'a', '1']);
+    expect(await c.call(['SLOTSSTATE', 'SET', '0-600', 'NOTOWNED', '10.0.0.2:6379'])).toBe('OK');
+    expect(await c.call(['GET', 'a'])).toEqual(new ReplyError(`MOVED ${a} 10.0.0.2:6379`));
+    expect(await c.call(['SET', 'b', '2'])).toBe('OK');
+    expect(await c.call(['MSET', 'b', '3', 'a', '4'])).toEqual(new ReplyError(`MOVED ${a} 10.0.0.2:6379`));
+    expect(show(await c.call(['GET', 'b']))).toBe('$2');
+    // A slot moving out: keys still here are served; the others (and new ones) go to the target.
+    expect(await c.call(['SLOTSSTATE', 'SET', String(a), 'MIGRATING', '10.0.0.3:6379'])).toBe('OK');
+    expect(show(await c.call(['GET', 'a']))).toBe('$1');
+    await c.call(['DEL', 'a']);
+    expect(await c.call(['GET', 'a'])).toEqual(new ReplyError(`ASK ${a} 10.0.0.3:6379`));
+    expect(await c.call(['SET', 'a', 'x'])).toEqual(new ReplyError(`ASK ${a} 10.0.0.3:6379`));
+    // A slot moving in: only after ASKING, and only for that one command.
+    expect(await c.call(['SLOTSSTATE', 'SET', String(b), 'IMPORTING', '10.0.0.4:6379'])).toBe('OK');
+    expect(await c.call(['GET', 'b'])).toEqual(new ReplyError(`MOVED ${b} 10.0.0.4:6379`));
+    expect(await c.call(['ASKING'])).toBe('OK');
+    expect(show(await c.call(['GET', 'b']))).toBe('$2');
+    expect(await c.call(['GET', 'b'])).toEqual(new ReplyError(`MOVED ${b} 10.0.0.4:6379`));
+    // The migration's own channel is never redirected.
+    await c.call(['ASKING']);
+    const dump = await c.call(['DUMP', 'b']);
+    expect(Buffer.isBuffer(dump)).toBe(true);
+    expect(await c.call(['SLOTSRESTORE', 'b', '0', dump as Buffer])).toBe('OK');
+    expect(show(await c.call(['SLOTSSTATE', 'GET', String(b)]))).toEqual(['$importing', '$10.0.0.4:6379']);
+    expect(await c.call(['SLOTSSTATE', 'SET', '5-2', 'OWNED'])).toEqual(new ReplyError("ERR invalid slot range '5-2'"));
+    expect(await c.call(['SLOTSSTATE', 'SET', '5', 'MIGRATING'])).toEqual(new ReplyError('ERR syntax error'));
+    expect(await c.call(['SLOTSSTATE', 'RESET'])).toBe('OK');
+    expect(show(await c.call(['GET', 'b']))).toBe('$2');
+    expect(await c.call(['PING'])).toBe('PONG');
+  });
+});

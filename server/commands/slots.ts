@@ -15,6 +15,7 @@ import type { RedisObject } from '../types/object.js';
 import { createDumpPayload, writeOptionsFromConfig } from '../persistence/rdb-value.js';
 import { encodeCommand } from '../persistence/aof-reader.js';
 import { migrateSync } from '../slots/migrate.js';
+import { IMPORTING, MIGRATING, NOT_OWNED, OWNED, ownershipOf } from '../slots/ownership.js';
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -320,7 +321,82 @@ function mgrtSlot(tag: boolean): Handler {
   };
 }
 
+// ------------------------------------------------------------------ ownership
+
+/** A slot or an inclusive range "from-to". */
+function rangeOrReply(c: Client, b: Buffer): [number, number] | null {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(b.toString('latin1'));
+  const from = m === null ? NaN : Number(m[1]);
+  const to = m === null ? NaN : Number(m[2] ?? m[1]);
+  if (!(from >= 0 && to < SLOT_COUNT && from <= to)) {
+    c.error(`ERR invalid slot range '${b.toString('latin1')}'`);
+    return null;
+  }
+  return [from, to];
+}
+
+/**
+ * SLOTSSTATE SET <slot|from-to> OWNED | MIGRATING <addr> | IMPORTING <addr> | NOTOWNED <addr>
+ * SLOTSSTATE GET [slot]    SLOTSSTATE RESET
+ */
+const slotsstate: Handler = (c, argv) => {
+  const sub = argv[1]!.toString('latin1').toLowerCase();
+  const table = ownershipOf(c.server);
+  if (sub === 'set' && (argv.length === 4 || argv.length === 5)) {
+    const range = rangeOrReply(c, argv[2]!);
+    if (range === null) return;
+    const word = argv[3]!.toString('latin1').toLowerCase();
+    const state = { owned: OWNED, migrating: MIGRATING, importing: IMPORTING, notowned: NOT_OWNED }[word];
+    if (state === undefined || (state === OWNED) !== (argv.length === 4)) {
+      c.error(E.SYNTAX);
+      return;
+    }
+    table.set(range[0], range[1], state, argv.length === 5 ? argv[4]!.toString('latin1') : null);
+    c.server.dirty++;
+    c.reply.ok();
+  } else if (sub === 'reset' && argv.length === 2) {
+    table.set(0, SLOT_COUNT - 1, OWNED, null);
+    c.server.dirty++;
+    c.reply.ok();
+  } else if (sub === 'get' && argv.length <= 3) {
+    if (argv.length === 3) {
+      const slot = slotOrReply(c, argv[2]!);
+      if (slot === null) return;
+      const [state, peer] = table.describe(slot);
+      c.reply.array(2);
+      c.reply.bulkStr(state);
+      if (peer === null) c.reply.nil();
+      else c.reply.bulkStr(peer);
+      return;
+    }
+    // Runs of equal state and peer: [from, to, state, peer].
+    const runs: [number, number, string, string | null][] = [];
+    for (let s = 0; s < SLOT_COUNT; s++) {
+      const [state, peer] = table.describe(s);
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last[2] === state && last[3] === peer) last[1] = s;
+      else runs.push([s, s, state, peer]);
+    }
+    c.reply.array(runs.length);
+    for (const [from, to, state, peer] of runs) {
+      c.reply.array(4);
+      c.reply.int(from);
+      c.reply.int(to);
+      c.reply.bulkStr(state);
+      if (peer === null) c.reply.nil();
+      else c.reply.bulkStr(peer);
+    }
+  } else {
+    c.error(E.SYNTAX);
+  }
+};
+
 export const slotsHandlers: Record<string, Handler> = {
+  asking: (c) => {
+    c.asking = true;
+    c.reply.ok();
+  },
+  slotsstate,
   slotshashkey, slotsinfo, slotsscan, slotscheck, slotsdel, slotsrestore,
   slotsmgrtone: mgrtOne(false), slotsmgrttagone: mgrtOne(true),
   slotsmgrtslot: mgrtSlot(false), slotsmgrttagslot: mgrtSlot(true),
