@@ -780,7 +780,6 @@ function zsetOp(c: Client, argv: Buffer[], dst: string | null, numIdx: number, o
 
 const ZPOPMIN_B = Buffer.from('ZPOPMIN');
 const ZPOPMAX_B = Buffer.from('ZPOPMAX');
-const ONE_B: Buffer = Buffer.from('1');
 
 /**
  * genericZpopCommand: pops from the first non-empty key. `count` -1 means
@@ -833,8 +832,12 @@ function zpopGeneric(c: Client, keys: Buffer[], max: boolean, emitKey: boolean, 
   deleteIfEmpty(c, key, z);
   c.db.signalModifiedKey(key);
   c.server.dirty += n;
+  lastPopped = n;
   return keyBuf;
 }
+
+/** How many elements the last zpopGeneric popped (what the pop is replicated with). */
+let lastPopped = 0;
 
 function zpopCommand(max: boolean): Handler {
   return (c, argv) => {
@@ -853,7 +856,7 @@ function zpopCommand(max: boolean): Handler {
 }
 
 /** ZMPOP / BZMPOP argument parsing; returns null after an error reply. */
-function parseMpop(c: Client, argv: Buffer[], numIdx: number): { keys: Buffer[]; max: boolean; count: number; countArg: Buffer } | null {
+function parseMpop(c: Client, argv: Buffer[], numIdx: number): { keys: Buffer[]; max: boolean; count: number } | null {
   const numkeys = rangeLongOrReply(c, argv[numIdx]!, 1, Infinity, 'ERR numkeys should be greater than 0');
   if (numkeys === null) return null;
   const whereIdx = numIdx + numkeys + 1;
@@ -869,7 +872,6 @@ function parseMpop(c: Client, argv: Buffer[], numIdx: number): { keys: Buffer[];
     return null;
   }
   let count = -1;
-  let countArg: Buffer = ONE_B;
   for (let j = whereIdx + 1; j < argv.length; j++) {
     const more = argv.length - 1 - j;
     if (count === -1 && isArg(argv[j]!, 'COUNT') && more > 0) {
@@ -877,25 +879,25 @@ function parseMpop(c: Client, argv: Buffer[], numIdx: number): { keys: Buffer[];
       const n = rangeLongOrReply(c, argv[j]!, 1, Infinity, 'ERR count should be greater than 0');
       if (n === null) return null;
       count = n;
-      countArg = argv[j]!;
     } else {
       c.error(E.SYNTAX);
       return null;
     }
   }
   if (count === -1) count = 1;
-  return { keys: argv.slice(numIdx + 1, numIdx + 1 + numkeys), max, count, countArg };
+  return { keys: argv.slice(numIdx + 1, numIdx + 1 + numkeys), max, count };
 }
 
 const zmpop: Handler = (c, argv) => {
   const p = parseMpop(c, argv, 1);
   if (p === null) return;
   const served = zpopGeneric(c, p.keys, p.max, true, p.count, true, true);
-  if (served !== null) c.propagateArgv = [p.max ? ZPOPMAX_B : ZPOPMIN_B, served, p.countArg];
+  // Replicated as ZPOP[MIN|MAX] with the count actually popped, as Redis 7.0 does.
+  if (served !== null) c.propagateArgv = [p.max ? ZPOPMAX_B : ZPOPMIN_B, served, Buffer.from(String(lastPopped))];
 };
 
 /** BZPOPMIN / BZPOPMAX / BZMPOP. */
-function blockingPop(c: Client, argv: Buffer[], keys: Buffer[], max: boolean, timeoutMs: number, count: number, mpop: boolean, countArg: Buffer = ONE_B): void {
+function blockingPop(c: Client, argv: Buffer[], keys: Buffer[], max: boolean, timeoutMs: number, count: number, mpop: boolean): void {
   // A re-run after a signal serves from the signalled key only, as Redis 7.0 does.
   const ready = c.blockRetry ? servingKey() : null;
   const candidates = ready === null ? keys : keys.filter((kb) => keyOf(kb) === ready);
@@ -907,7 +909,7 @@ function blockingPop(c: Client, argv: Buffer[], keys: Buffer[], max: boolean, ti
     if (z === null) return;
     if (z === undefined || z.length === 0) continue;
     zpopGeneric(c, [kb], max, true, count, mpop, mpop);
-    c.propagateArgv = count === -1 ? [max ? ZPOPMAX_B : ZPOPMIN_B, kb] : [max ? ZPOPMAX_B : ZPOPMIN_B, kb, Buffer.from(countArg)];
+    c.propagateArgv = count === -1 ? [max ? ZPOPMAX_B : ZPOPMIN_B, kb] : [max ? ZPOPMAX_B : ZPOPMIN_B, kb, Buffer.from(String(lastPopped))];
     return;
   }
   if (!canBlock(c)) {
@@ -932,7 +934,7 @@ const bzmpop: Handler = (c, argv) => {
   if (p === null) return;
   const t = timeoutOrReply(c, argv[1]!);
   if (t === null) return;
-  blockingPop(c, argv, p.keys, p.max, t, p.count, true, p.countArg);
+  blockingPop(c, argv, p.keys, p.max, t, p.count, true);
 };
 
 // ------------------------------------------------------------------ ZRANDMEMBER
