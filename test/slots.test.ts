@@ -226,10 +226,17 @@ describe('slot ownership (SLOTSSTATE) and redirects', () => {
     expect(Buffer.isBuffer(dump)).toBe(true);
     expect(await c.call(['SLOTSRESTORE', 'b', '0', dump as Buffer])).toBe('OK');
     expect(show(await c.call(['SLOTSSTATE', 'GET', String(b)]))).toEqual(['$importing', '$10.0.0.4:6379']);
+    // Through the wrapper (Codis's semi-async forwarding), the migration source runs commands on keys it still has.
+    await c.call(['SLOTSSTATE', 'SET', String(b), 'MIGRATING', '10.0.0.5:6379']);
+    expect(show(await c.call(['SLOTSMGRT-EXEC-WRAPPER', 'b', 'GET', 'b']))).toEqual([':2', '$2']);
+    expect(show(await c.call(['SLOTSMGRT-EXEC-WRAPPER', 'b', 'INCR', 'b']))).toEqual([':2', ':3']);
+    expect(show(await c.call(['SLOTSMGRT-EXEC-WRAPPER', 'nope', 'GET', 'nope']))).toEqual([':0', "-ERR the specified key doesn't exist"]);
+    expect(show(await c.call(['SLOTSMGRT-EXEC-WRAPPER', 'b', 'NOSUCH', 'b']))).toEqual([':-1', '-ERR invalid command specified (NOSUCH)']);
+    expect(show(await c.call(['SLOTSMGRT-EXEC-WRAPPER', 'b', 'GET', 'b', 'x']))).toEqual([':-1', '-ERR wrong number of arguments for command (GET)']);
     expect(await c.call(['SLOTSSTATE', 'SET', '5-2', 'OWNED'])).toEqual(new ReplyError("ERR invalid slot range '5-2'"));
     expect(await c.call(['SLOTSSTATE', 'SET', '5', 'MIGRATING'])).toEqual(new ReplyError('ERR syntax error'));
     expect(await c.call(['SLOTSSTATE', 'RESET'])).toBe('OK');
-    expect(show(await c.call(['GET', 'b']))).toBe('$2');
+    expect(show(await c.call(['GET', 'b']))).toBe('$3');
     expect(await c.call(['PING'])).toBe('PONG');
   });
 });

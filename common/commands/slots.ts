@@ -19,4 +19,5 @@ export const slotsCommands = [
   { name: "slotsmgrttagone", group: "slots", since: "codis-3.2", summary: "Move a key and the keys sharing its hash tag to another server (blocking)", arity: 5, flags: ["write"] },
   { name: "slotsmgrtslot", group: "slots", since: "codis-3.2", summary: "Move a random key of a slot to another server (blocking)", arity: 5, flags: ["write"] },
   { name: "slotsmgrttagslot", group: "slots", since: "codis-3.2", summary: "Move a random key of a slot and its hash-tag mates to another server (blocking)", arity: 5, flags: ["write"] },
+  { name: "slotsmgrt-exec-wrapper", group: "slots", since: "codis-3.2", summary: "Run a command on a key of a migrating slot if the key is still here: [code, reply]", arity: -3, flags: ["write", "denyoom"] },
 ] as const satisfies readonly CommandSpec[];

@@ -15,6 +15,8 @@ import type { RedisObject } from '../types/object.js';
 import { createDumpPayload, writeOptionsFromConfig } from '../persistence/rdb-value.js';
 import { encodeCommand } from '../persistence/aof-reader.js';
 import { migrateSync } from '../slots/migrate.js';
+import { call } from '../dispatch.js';
+import { lookupCommand } from '../../common/commands/index.js';
 import { IMPORTING, MIGRATING, NOT_OWNED, OWNED, ownershipOf } from '../slots/ownership.js';
 
 const INT_MIN = -2147483648;
@@ -321,6 +323,46 @@ function mgrtSlot(tag: boolean): Handler {
   };
 }
 
+// ------------------------------------------------------------------ SLOTSMGRT-EXEC-WRAPPER
+
+/**
+ * SLOTSMGRT-EXEC-WRAPPER hashkey command [args...]: how a proxy reaches a key
+ * of a slot being migrated (Codis's semi-async forwarding). Replies
+ * [code, value]: -1 with an error for a bad command; 0 when the key is not
+ * here (the proxy then asks the target); 2 with the command's own reply when
+ * it ran here. (Codis's code 1, "being migrated, retry", belongs to the async
+ * migration, where keys are in flight; a synchronous migration never leaves
+ * one half-moved.)
+ */
+const execWrapper: Handler = (c, argv) => {
+  c.reply.array(2);
+  const name = argv[2]!.toString('latin1');
+  const top = lookupCommand(name);
+  const cmd = top?.subcommands !== null && top?.subcommands !== undefined && argv.length > 3
+    ? top.subcommands.get(argv[3]!.toString('latin1').toLowerCase()) : top;
+  if (cmd === undefined) {
+    c.reply.int(-1);
+    c.error(`ERR invalid command specified (${name})`);
+    return;
+  }
+  const n = argv.length - 2;
+  const arity = cmd.spec.arity;
+  if ((arity > 0 && arity !== n) || n < -arity) {
+    c.reply.int(-1);
+    c.error(`ERR wrong number of arguments for command (${name})`);
+    return;
+  }
+  if (c.db.lookupWrite(keyOf(argv[1]!)) === undefined) {
+    c.reply.int(0);
+    c.error("ERR the specified key doesn't exist");
+    return;
+  }
+  c.reply.int(2);
+  call(c, cmd, argv.slice(2));
+  // The inner command propagated itself; the wrapper must not propagate again.
+  c.propagateArgv = [];
+};
+
 // ------------------------------------------------------------------ ownership
 
 /** A slot or an inclusive range "from-to". */
@@ -397,6 +439,7 @@ export const slotsHandlers: Record<string, Handler> = {
     c.reply.ok();
   },
   slotsstate,
+  'slotsmgrt-exec-wrapper': execWrapper,
   slotshashkey, slotsinfo, slotsscan, slotscheck, slotsdel, slotsrestore,
   slotsmgrtone: mgrtOne(false), slotsmgrttagone: mgrtOne(true),
   slotsmgrtslot: mgrtSlot(false), slotsmgrttagslot: mgrtSlot(true),
