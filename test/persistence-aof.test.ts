@@ -129,7 +129,8 @@ describe('AOF', () => {
     await waitFor(async () => (await infoField(c, 'aof_rewrites')) === '1', 5000, 50);
     expect(s.output()).toMatch(/Starting automatic rewriting of AOF on \d+% growth/);
     const base = readFileSync(join(aofDir(dir), readdirSync(aofDir(dir)).find((n) => n.includes('.base.'))!), 'latin1');
-    expect(base).toContain('key:199');
+    // The rewrite starts as soon as the file grows past 4 kB: the base has the keys written before it.
+    expect(base).toContain('key:0');
     expect(base).not.toContain('gone');
     expect(Number(await infoField(c, 'aof_base_size'))).toBeGreaterThan(0);
     c.close();
