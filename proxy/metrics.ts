@@ -22,6 +22,8 @@ export interface StatsSnapshot {
   sessionsTotal: number;
   opsTotal: number;
   opsErrors: number;
+  /** Requests resent where a MOVED/ASK redirect pointed. */
+  redirects: number;
   backends: Record<string, { up: boolean; inFlight: number; errors: number }>;
   epoch: number;
 }
@@ -37,6 +39,7 @@ export class ProxyStats {
   private readonly commands = new Map<string, CommandStat>();
   total = 0;
   errors = 0;
+  redirects = 0;
   sessionsTotal = 0;
 
   private get(name: string): CommandStat {
@@ -71,6 +74,7 @@ export class ProxyStats {
     this.commands.clear();
     this.total = 0;
     this.errors = 0;
+    this.redirects = 0;
   }
 
   commandSnapshot(): Record<string, CommandSnapshot> {
@@ -87,12 +91,13 @@ export class ProxyStats {
 
 /** Sums the snapshots of several workers. */
 export function sumSnapshots(list: StatsSnapshot[]): StatsSnapshot {
-  const out: StatsSnapshot = { commands: {}, sessions: 0, sessionsTotal: 0, opsTotal: 0, opsErrors: 0, backends: {}, epoch: -1 };
+  const out: StatsSnapshot = { commands: {}, sessions: 0, sessionsTotal: 0, opsTotal: 0, opsErrors: 0, redirects: 0, backends: {}, epoch: -1 };
   for (const s of list) {
     out.sessions += s.sessions;
     out.sessionsTotal += s.sessionsTotal;
     out.opsTotal += s.opsTotal;
     out.opsErrors += s.opsErrors;
+    out.redirects += s.redirects;
     out.epoch = Math.max(out.epoch, s.epoch);
     for (const [name, c] of Object.entries(s.commands)) {
       const t = out.commands[name] ?? { calls: 0, errors: 0, sumUs: 0, buckets: c.buckets.map(() => 0) };
@@ -135,6 +140,8 @@ export function renderMetrics(s: StatsSnapshot): string {
   L.push(`shardis_proxy_ops_total ${s.opsTotal}`);
   family('shardis_proxy_ops_errors_total', 'counter', 'All error replies.');
   L.push(`shardis_proxy_ops_errors_total ${s.opsErrors}`);
+  family('shardis_proxy_redirects_total', 'counter', 'Requests resent where a MOVED/ASK redirect pointed (a slot moved before the table did).');
+  L.push(`shardis_proxy_redirects_total ${s.redirects}`);
   family('shardis_proxy_sessions', 'gauge', 'Client connections open now.');
   L.push(`shardis_proxy_sessions ${s.sessions}`);
   family('shardis_proxy_sessions_total', 'counter', 'Client connections accepted.');

@@ -88,7 +88,7 @@ export class Proxy {
     for (const p of this.router.allPools()) backends[p.addr] = { up: p.up, inFlight: p.inFlight, errors: p.errors };
     return {
       commands: this.stats.commandSnapshot(), sessions: this.sessions.size, sessionsTotal: this.stats.sessionsTotal,
-      opsTotal: this.stats.total, opsErrors: this.stats.errors, backends, epoch: this.router.epoch,
+      opsTotal: this.stats.total, opsErrors: this.stats.errors, redirects: this.stats.redirects, backends, epoch: this.router.epoch,
     };
   }
 

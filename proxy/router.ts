@@ -84,6 +84,14 @@ export class Router {
     return g.master.get(db);
   }
 
+  /**
+   * A connection to a server a redirect named (MOVED/ASK): the table's pool
+   * when the server is in it, else one kept until the next table arrives.
+   */
+  connTo(addr: string, db: number): BackendConn {
+    return this.pool(addr).get(db);
+  }
+
   /** The address of the master serving a slot. */
   masterAddr(slot: number): string | null {
     return this.bySlot[slot]?.spec.master ?? null;

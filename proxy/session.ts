@@ -38,6 +38,12 @@ function keysOf(cmd: CommandInfo, argv: Buffer[]): number[] {
 
 const RESP2_SUBSCRIBED_OK = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'ping', 'quit', 'reset']);
 
+/** A slot can move again while a redirected request is in flight; past this many hops the redirect is the reply. */
+const MAX_REDIRECTS = 5;
+const REDIRECT = /^-(MOVED|ASK) \d+ (\S+)/;
+const ASKING = [Buffer.from('ASKING')];
+const ignore = (): void => {};
+
 export class Session {
   readonly id: number;
   private readonly parser: RequestParser;
@@ -125,17 +131,40 @@ export class Session {
     this.localReply((w) => w.error(msg));
   }
 
-  /** Reserves the next place in the reply order; the returned function fills it. */
-  reserve(name: string): (reply: Buffer) => void {
+  /**
+   * Reserves the next place in the reply order; the returned function fills
+   * it. With `argv` (a keyed command), a MOVED or ASK redirect from the
+   * server is followed instead of answered — the slot moved, or is moving,
+   * and the proxy's table has not caught up yet — so clients never see one.
+   */
+  reserve(name: string, argv: Buffer[] | null = null): (reply: Buffer) => void {
     const p: Pending = { reply: null };
     this.pending.push(p);
     const t0 = performance.now();
-    return (r) => {
+    let hops = 0;
+    const fill = (r: Buffer): void => {
+      if (argv !== null && r[0] === 45 && hops < MAX_REDIRECTS && this.redirect(r, argv, fill)) {
+        hops++;
+        return;
+      }
       p.reply = r;
       this.proxy.stats.latency(name, (performance.now() - t0) * 1000);
       if (r[0] === 45) this.proxy.stats.error(name);
       if (this.pending[0] === p) this.proxy.queueFlush(this);
     };
+    return fill;
+  }
+
+  /** Resends `argv` where a `-MOVED slot addr` / `-ASK slot addr` reply points; false for other errors. */
+  private redirect(r: Buffer, argv: Buffer[], done: (reply: Buffer) => void): boolean {
+    const m = REDIRECT.exec(r.toString('latin1', 0, Math.min(r.length, 300)));
+    if (m === null) return false;
+    const conn = this.proxy.router.connTo(m[2]!, this.db);
+    this.proxy.stats.redirects++;
+    // Both go out back to back on one connection: nothing can come between ASKING and its command.
+    if (m[1] === 'ASK') conn.send(ASKING, ignore);
+    conn.send(argv, done);
+    return true;
   }
 
   /** Resolves argv to a command, or replies with the error and returns null. */
@@ -234,7 +263,7 @@ export class Session {
       this.error('ERR the proxy has no slot table yet', name);
       return;
     }
-    conn.send(argv, this.reserve(name));
+    conn.send(argv, this.reserve(name, argv));
   }
 
   /** A connection of this session's own to the master of a slot's group (WATCH, blocking pops). */
