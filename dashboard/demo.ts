@@ -66,7 +66,7 @@ export async function demoMain(args: string[]): Promise<void> {
     }
     const d = run(['dashboard', '--storage', `fs:${join(dataDir, 'topology')}`, '--product', 'demo', '--listen', `127.0.0.1:${ports.dashboard}`, '--token', token, '--lease-ttl', '3000']);
     await waitPort(ports.dashboard, 'dashboard', d);
-    const p = run(['proxy', '--listen', `127.0.0.1:${ports.proxy}`, '--admin', `127.0.0.1:${ports.admin}`, '--token', token, '--product', 'demo', '--workers', '1']);
+    const p = run(['proxy', '--listen', `127.0.0.1:${ports.proxy}`, '--admin', `127.0.0.1:${ports.admin}`, '--token', token, '--product', 'demo', '--workers', '1', '--dashboard', `127.0.0.1:${ports.dashboard}`]);
     await waitPort(ports.proxy, 'proxy', p);
     const api = async (method: string, path: string, body: unknown) => {
       const r = await fetch(`http://127.0.0.1:${ports.dashboard}${path}`, {
@@ -82,7 +82,13 @@ export async function demoMain(args: string[]): Promise<void> {
     }
     await api('POST', '/api/slots/assign', { from: 0, to: 511, groupId: 1 });
     await api('POST', '/api/slots/assign', { from: 512, to: 1023, groupId: 2 });
-    await api('POST', '/api/proxies', { adminAddr: `127.0.0.1:${ports.admin}` });
+    // The proxy registered itself (--dashboard); wait until it holds the table.
+    for (let i = 0; i < 100; i++) {
+      const r = await fetch(`http://127.0.0.1:${ports.dashboard}/api/proxies`, { headers: { authorization: `Bearer ${token}` } });
+      const list = (await r.json()) as { health: { up: boolean } | null }[];
+      if (list.length > 0 && list.every((x) => x.health?.up === true)) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
   } catch (e) {
     process.stderr.write(`shardis demo: ${(e as Error).message}\n`);
     for (const c of children) c.kill('SIGTERM');

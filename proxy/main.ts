@@ -37,6 +37,8 @@ export interface ProxyLaunch {
   token: string;
   tokenGenerated: boolean;
   workers: number;
+  /** --dashboard host:port: register there at start (it then pushes the slot table). */
+  dashboard: string | null;
 }
 
 export function proxyOptions(args: string[]): ProxyLaunch {
@@ -80,11 +82,14 @@ export function proxyOptions(args: string[]): ProxyLaunch {
   if (!/^.+:\d+$/.test(opts.listen)) throw new ProxyConfigError(`--listen must be host:port, got '${opts.listen}'`);
   const admin = str('admin', '127.0.0.1:11080');
   if (!/^.+:\d+$/.test(admin)) throw new ProxyConfigError(`--admin must be host:port, got '${admin}'`);
+  const dash = str('dashboard', '');
+  if (dash !== '' && !/^.+:\d+$/.test(dash)) throw new ProxyConfigError(`--dashboard must be host:port, got '${dash}'`);
   const token = str('token', '');
   const workers = int('workers', v.workers as string, availableParallelism(), 1);
   return {
     opts, slotsFile: v.slots === undefined ? null : String(v.slots), admin,
     token: token === '' ? randomBytes(16).toString('hex') : token, tokenGenerated: token === '', workers,
+    dashboard: str('dashboard', '') || null,
   };
 }
 

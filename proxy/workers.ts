@@ -22,6 +22,34 @@ async function listenAdmin(ctl: ProxyControl, launch: ProxyLaunch): Promise<stri
   return addr.replace(/^https?:\/\//, '');
 }
 
+/**
+ * --dashboard: registers this proxy by its admin address, retrying every
+ * second until the dashboard answers (it may start after us, or be in a
+ * takeover). Registering again after a restart is how a proxy gets its
+ * table back: the dashboard pushes it on registration.
+ */
+function registerWithDashboard(launch: ProxyLaunch, admin: string): void {
+  const attempt = async (): Promise<void> => {
+    try {
+      const r = await fetch(`http://${launch.dashboard}/api/proxies`, {
+        method: 'POST', headers: { authorization: `Bearer ${launch.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ adminAddr: admin }), signal: AbortSignal.timeout(5000),
+      });
+      if (r.ok) {
+        process.stdout.write(`registered with the dashboard at ${launch.dashboard}\n`);
+        return;
+      }
+      process.stderr.write(`shardis proxy: dashboard ${launch.dashboard} refused the registration: HTTP ${r.status} ${await r.text()}\n`);
+      // A wrong token or address will not fix itself.
+      if (r.status === 400 || r.status === 401) return;
+    } catch (e) {
+      process.stderr.write(`shardis proxy: dashboard ${launch.dashboard} unreachable: ${(e as Error).message}; retrying\n`);
+    }
+    setTimeout(() => void attempt(), 1000).unref();
+  };
+  void attempt();
+}
+
 function announce(launch: ProxyLaunch, host: string, port: number, admin: string): void {
   process.stdout.write(`shardis proxy listening on ${host}:${port} (admin http://${admin}, workers ${launch.workers})\n`);
   if (launch.tokenGenerated) process.stdout.write(`admin token (generated; pass --token to fix it): ${launch.token}\n`);
@@ -46,6 +74,7 @@ async function runSingle(launch: ProxyLaunch): Promise<void> {
   };
   const admin = await listenAdmin(ctl, launch);
   announce(launch, launch.opts.listen.replace(/:\d+$/, ''), proxy.port, admin);
+  if (launch.dashboard !== null) registerWithDashboard(launch, admin);
   const stop = () => void proxy.close().finally(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -111,6 +140,7 @@ async function runPrimary(launch: ProxyLaunch): Promise<void> {
   };
   const admin = await listenAdmin(ctl, launch);
   announce(launch, launch.opts.listen.replace(/:\d+$/, ''), port, admin);
+  if (launch.dashboard !== null) registerWithDashboard(launch, admin);
   const stop = () => {
     for (const w of workers) w.kill('SIGTERM');
     process.exit(0);
