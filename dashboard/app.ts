@@ -79,6 +79,8 @@ export async function buildApp(coord: Coordinator, token: string, opts: AppOptio
     }, async (req) => ({ epoch: await coord.assignSlots(req.body.from, req.body.to, req.body.groupId) }));
 
     api.get('/api/proxies', { schema: { summary: 'List proxies with health' } }, async () => coord.overview().proxies);
+    api.get('/api/servers/ownership', { schema: { summary: 'The last slot-ownership push (SLOTSSTATE) to each group master' } },
+      async () => [...coord.serverHealth.values()]);
     api.post('/api/proxies', { schema: { summary: 'Register a proxy by its admin address', body: Type.Object({ adminAddr: Addr }), response: err } },
       async (req, reply) => reply.code(201).send(await coord.addProxy(req.body.adminAddr)));
     api.delete('/api/proxies/:id', { schema: { summary: 'Forget a proxy', params: Type.Object({ id: Type.String() }), response: err } },

@@ -12,6 +12,7 @@ import { slotTableToJSON, type SlotTable } from '../common/topology.js';
 import type { Store } from '../storage/store.js';
 import { groupKey, proxyKey, root, slotKey } from '../storage/paths.js';
 import { DashError } from './errors.js';
+import { pushOwnership, type OwnershipResult } from './ownership.js';
 import { MODEL_VERSION, type GroupModel, type MetaModel, type ProxyModel, type SlotModel } from './model.js';
 
 interface Cached<T> {
@@ -31,7 +32,11 @@ export class Coordinator {
   proxies = new Map<string, Cached<ProxyModel>>();
   meta: Cached<MetaModel> | null = null;
   readonly proxyHealth = new Map<string, ProxyHealth>();
+  /** The last slot-ownership push to each master (a plain Redis master reports an unknown command). */
+  readonly serverHealth = new Map<string, OwnershipResult>();
   pushTimeoutMs = 3000;
+  /** Password of the servers (their requirepass), for the dashboard's own commands to them. */
+  backendAuth = '';
 
   constructor(readonly store: Store, readonly product: string, readonly token: string) {}
 
@@ -176,11 +181,16 @@ export class Coordinator {
     return { epoch: this.epoch, groups, slots };
   }
 
-  /** Sends a new table (next epoch) to every proxy; returns how many accepted it. */
+  /**
+   * Sends a new table (next epoch) to every proxy; returns how many accepted
+   * it. The group masters learn their slots first, so a proxy still on the
+   * old table is redirected rather than served by the wrong group.
+   */
   async pushAll(): Promise<number> {
     if (this.slotTable() === null) return 0;
     await this.bumpEpoch();
     const t = this.slotTable()!;
+    for (const r of await pushOwnership(t, this.backendAuth, this.pushTimeoutMs)) this.serverHealth.set(r.addr, r);
     const results = await Promise.all([...this.proxies.values()].map((p) => this.pushTo(p.doc, t)));
     return results.filter(Boolean).length;
   }
