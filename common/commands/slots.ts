@@ -5,7 +5,14 @@ import type { CommandSpec } from './spec.js';
 export const slotsCommands = [
   // Redis Cluster's, kept with Redis's row: a client's next command may touch an importing slot.
   { name: "asking", group: "cluster", since: "3.0.0", summary: "Sent by cluster clients after an -ASK redirect", complexity: "O(1)", arity: 1, flags: ["fast"], acl: ["connection"] },
-  { name: "slotsstate", group: "slots", since: "shardis", summary: "Get or set which slots this server owns, migrates or imports (set by the dashboard)", arity: -2, flags: ["write", "admin", "fast"] },
+  {
+    name: "slotsstate", group: "slots", since: "shardis", summary: "Which slots this server owns, migrates or imports (set by the dashboard)", arity: -2, flags: [],
+    subcommands: [
+      { name: "get", group: "slots", since: "shardis", summary: "Slot states as runs [from, to, state, peer], or one slot's [state, peer]", arity: -2, flags: ["readonly", "fast", "stale"] },
+      { name: "set", group: "slots", since: "shardis", summary: "SET <slot|from-to> OWNED | MIGRATING <addr> | IMPORTING <addr> | NOTOWNED <addr>", arity: -4, flags: ["write", "admin", "fast"] },
+      { name: "reset", group: "slots", since: "shardis", summary: "Every slot owned again", arity: 2, flags: ["write", "admin", "fast"] },
+    ],
+  },
   { name: "slotshashkey", group: "slots", since: "codis-3.2", summary: "The slot of each key", arity: -1, flags: ["readonly", "fast"] },
   { name: "slotsinfo", group: "slots", since: "codis-3.2", summary: "Non-empty slots and their key counts, from a slot on", arity: -1, flags: ["readonly", "fast"] },
   { name: "slotsscan", group: "slots", since: "codis-3.2", summary: "Iterate the keys of a slot", arity: -3, flags: ["readonly"] },

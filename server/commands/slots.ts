@@ -377,59 +377,58 @@ function rangeOrReply(c: Client, b: Buffer): [number, number] | null {
   return [from, to];
 }
 
-/**
- * SLOTSSTATE SET <slot|from-to> OWNED | MIGRATING <addr> | IMPORTING <addr> | NOTOWNED <addr>
- * SLOTSSTATE GET [slot]    SLOTSSTATE RESET
- */
-const slotsstate: Handler = (c, argv) => {
-  const sub = argv[1]!.toString('latin1').toLowerCase();
-  const table = ownershipOf(c.server);
-  if (sub === 'set' && (argv.length === 4 || argv.length === 5)) {
-    const range = rangeOrReply(c, argv[2]!);
-    if (range === null) return;
-    const word = argv[3]!.toString('latin1').toLowerCase();
-    const state = { owned: OWNED, migrating: MIGRATING, importing: IMPORTING, notowned: NOT_OWNED }[word];
-    if (state === undefined || (state === OWNED) !== (argv.length === 4)) {
-      c.error(E.SYNTAX);
-      return;
-    }
-    table.set(range[0], range[1], state, argv.length === 5 ? argv[4]!.toString('latin1') : null);
-    c.server.dirty++;
-    c.reply.ok();
-  } else if (sub === 'reset' && argv.length === 2) {
-    table.set(0, SLOT_COUNT - 1, OWNED, null);
-    c.server.dirty++;
-    c.reply.ok();
-  } else if (sub === 'get' && argv.length <= 3) {
-    if (argv.length === 3) {
-      const slot = slotOrReply(c, argv[2]!);
-      if (slot === null) return;
-      const [state, peer] = table.describe(slot);
-      c.reply.array(2);
-      c.reply.bulkStr(state);
-      if (peer === null) c.reply.nil();
-      else c.reply.bulkStr(peer);
-      return;
-    }
-    // Runs of equal state and peer: [from, to, state, peer].
-    const runs: [number, number, string, string | null][] = [];
-    for (let s = 0; s < SLOT_COUNT; s++) {
-      const [state, peer] = table.describe(s);
-      const last = runs[runs.length - 1];
-      if (last !== undefined && last[2] === state && last[3] === peer) last[1] = s;
-      else runs.push([s, s, state, peer]);
-    }
-    c.reply.array(runs.length);
-    for (const [from, to, state, peer] of runs) {
-      c.reply.array(4);
-      c.reply.int(from);
-      c.reply.int(to);
-      c.reply.bulkStr(state);
-      if (peer === null) c.reply.nil();
-      else c.reply.bulkStr(peer);
-    }
-  } else {
+/** SLOTSSTATE SET <slot|from-to> OWNED | MIGRATING <addr> | IMPORTING <addr> | NOTOWNED <addr> */
+const slotsstateSet: Handler = (c, argv) => {
+  const range = rangeOrReply(c, argv[2]!);
+  if (range === null) return;
+  const word = argv[3]!.toString('latin1').toLowerCase();
+  const state = { owned: OWNED, migrating: MIGRATING, importing: IMPORTING, notowned: NOT_OWNED }[word];
+  if (state === undefined || (state === OWNED) !== (argv.length === 4) || argv.length > 5) {
     c.error(E.SYNTAX);
+    return;
+  }
+  ownershipOf(c.server).set(range[0], range[1], state, argv.length === 5 ? argv[4]!.toString('latin1') : null);
+  c.server.dirty++;
+  c.reply.ok();
+};
+
+const slotsstateReset: Handler = (c) => {
+  ownershipOf(c.server).set(0, SLOT_COUNT - 1, OWNED, null);
+  c.server.dirty++;
+  c.reply.ok();
+};
+
+/** SLOTSSTATE GET [slot]: runs of equal state and peer as [from, to, state, peer], or one slot's [state, peer]. */
+const slotsstateGet: Handler = (c, argv) => {
+  if (argv.length > 3) {
+    c.error(E.SYNTAX);
+    return;
+  }
+  const table = ownershipOf(c.server);
+  const peerReply = (peer: string | null) => (peer === null ? c.reply.nil() : c.reply.bulkStr(peer));
+  if (argv.length === 3) {
+    const slot = slotOrReply(c, argv[2]!);
+    if (slot === null) return;
+    const [state, peer] = table.describe(slot);
+    c.reply.array(2);
+    c.reply.bulkStr(state);
+    peerReply(peer);
+    return;
+  }
+  const runs: [number, number, string, string | null][] = [];
+  for (let s = 0; s < SLOT_COUNT; s++) {
+    const [state, peer] = table.describe(s);
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[2] === state && last[3] === peer) last[1] = s;
+    else runs.push([s, s, state, peer]);
+  }
+  c.reply.array(runs.length);
+  for (const [from, to, state, peer] of runs) {
+    c.reply.array(4);
+    c.reply.int(from);
+    c.reply.int(to);
+    c.reply.bulkStr(state);
+    peerReply(peer);
   }
 };
 
@@ -438,7 +437,9 @@ export const slotsHandlers: Record<string, Handler> = {
     c.asking = true;
     c.reply.ok();
   },
-  slotsstate,
+  'slotsstate|get': slotsstateGet,
+  'slotsstate|set': slotsstateSet,
+  'slotsstate|reset': slotsstateReset,
   'slotsmgrt-exec-wrapper': execWrapper,
   slotshashkey, slotsinfo, slotsscan, slotscheck, slotsdel, slotsrestore,
   slotsmgrtone: mgrtOne(false), slotsmgrttagone: mgrtOne(true),
