@@ -80,7 +80,6 @@ export class Snapshot {
   private synchronous = false;
   /** Keys written ahead of the walk because a write was about to change them. */
   keysPreserved = 0;
-  readonly startedAt = Date.now();
 
   constructor(dbs: readonly DbTables[], private readonly format: SnapshotFormat,
     private readonly sink: SnapshotSink, private readonly opts: SnapshotOptions) {

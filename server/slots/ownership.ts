@@ -88,7 +88,3 @@ export function ownershipOf(server: Server): SlotOwnership {
   }
   return t;
 }
-
-export function hasOwnership(server: Server): boolean {
-  return tables.has(server);
-}
