@@ -48,7 +48,7 @@ export function scanCommand(s: Session, argv: Buffer[]): void {
   });
 }
 
-/** DBSIZE (sum) and PUBSUB subcommands (merged) over every group. */
+/** DBSIZE (sum), PUBSUB subcommands (merged) and, with --admin-commands, FLUSHALL/FLUSHDB/CONFIG/FUNCTION FLUSH over every group. */
 export function allGroupsCommand(s: Session, cmd: CommandInfo, argv: Buffer[]): void {
   const groups = s.proxy.router.masters();
   if (groups.length === 0) {
@@ -56,7 +56,7 @@ export function allGroupsCommand(s: Session, cmd: CommandInfo, argv: Buffer[]): 
     return;
   }
   const name = cmd.fullName;
-  if (name === 'pubsub|help') {
+  if (name === 'pubsub|help' || name === 'config|get') {
     s.proxy.router.masters()[0]!.pool.get(0).send(argv, s.reserve(name));
     return;
   }
@@ -97,6 +97,14 @@ export function allGroupsCommand(s: Session, cmd: CommandInfo, argv: Buffer[]): 
           fill(Buffer.concat(parts));
           return;
         }
+        case 'flushall':
+        case 'flushdb':
+        case 'config|set':
+        case 'config|resetstat':
+        case 'function|flush':
+          // Every group answered +OK.
+          fill(replies[0]!);
+          return;
         default:
           fill(Buffer.from(`-${E.SYNTAX}\r\n`));
       }

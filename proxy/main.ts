@@ -17,7 +17,7 @@ const FLAGS = {
   config: { type: 'string' }, slots: { type: 'string' }, workers: { type: 'string' }, 'read-from': { type: 'string' },
   'session-auth': { type: 'string' }, 'backend-auth': { type: 'string' }, 'backend-parallel': { type: 'string' },
   'backend-timeout': { type: 'string' }, 'max-clients': { type: 'string' }, 'max-pipeline': { type: 'string' },
-  'idle-timeout': { type: 'string' }, token: { type: 'string' },
+  'idle-timeout': { type: 'string' }, token: { type: 'string' }, 'admin-commands': { type: 'boolean' },
 } as const;
 
 export class ProxyConfigError extends Error {}
@@ -78,6 +78,7 @@ export function proxyOptions(args: string[]): ProxyLaunch {
     idleTimeoutSec: int('idle-timeout', v['idle-timeout'] as string, 0, 0),
     readFromReplicas: readFrom === 'replicas',
     product: str('product', 'shardis'),
+    adminCommands: v['admin-commands'] === true || v['admin-commands'] === 'true' || v['admin-commands'] === 'yes',
   };
   if (!/^.+:\d+$/.test(opts.listen)) throw new ProxyConfigError(`--listen must be host:port, got '${opts.listen}'`);
   const admin = str('admin', '127.0.0.1:11080');

@@ -21,11 +21,18 @@ export interface ProxyOptions {
   idleTimeoutSec: number;
   readFromReplicas: boolean;
   product: string;
+  /**
+   * --admin-commands: FLUSHALL, FLUSHDB, CONFIG SET/RESETSTAT and FUNCTION
+   * FLUSH go to every group, CONFIG GET to the first. Off by default, as in
+   * Codis (one client must not wipe the cluster); for test rigs such as
+   * Redis's own test suite run through the proxy.
+   */
+  adminCommands: boolean;
 }
 
 export const DEFAULT_PROXY_OPTIONS: ProxyOptions = {
   listen: '127.0.0.1:19000', sessionAuth: '', backendAuth: '', backendParallel: 1, backendTimeoutMs: 30000,
-  maxClients: 10000, maxPipeline: 10000, idleTimeoutSec: 0, readFromReplicas: false, product: 'shardis',
+  maxClients: 10000, maxPipeline: 10000, idleTimeoutSec: 0, readFromReplicas: false, product: 'shardis', adminCommands: false,
 };
 
 export class Proxy {

@@ -42,6 +42,8 @@ const RESP2_SUBSCRIBED_OK = new Set(['subscribe', 'unsubscribe', 'psubscribe', '
 const MAX_REDIRECTS = 5;
 const REDIRECT = /^-(MOVED|ASK) \d+ (\S+)/;
 const ASKING = [Buffer.from('ASKING')];
+/** Keyless commands served with --admin-commands (see ProxyOptions.adminCommands). */
+const ADMIN_COMMANDS = new Set(['flushall', 'flushdb', 'config|get', 'config|set', 'config|resetstat', 'function|flush']);
 const ignore = (): void => {};
 
 export class Session {
@@ -251,7 +253,10 @@ export class Session {
       return;
     }
     const route = this.routeOf(cmd, argv, keys);
-    if (route.kind === 'keyless') this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
+    if (route.kind === 'keyless') {
+      if (this.proxy.opts.adminCommands && ADMIN_COMMANDS.has(cmd.fullName)) allGroupsCommand(this, cmd, argv);
+      else this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
+    }
     else if (route.kind === 'error') this.error(route.msg, cmd.fullName);
     else if (cmd.flags & F.blocking) this.forwardBlocking(route.slot, argv, cmd.fullName);
     else this.forward(route.slot, argv, route.readOnly, cmd.fullName);
