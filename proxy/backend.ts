@@ -20,6 +20,8 @@ export interface BackendOptions {
   timeoutMs: number;
   /** A dedicated (pinned) connection does not come back after it fails. */
   noReconnect?: boolean;
+  /** Protocol spoken on the connection: a RESP3 client's requests go on RESP3 connections (HELLO 3), so replies need no translation. */
+  resp?: 2 | 3;
 }
 
 export function errorReply(msg: string): Buffer {
@@ -65,6 +67,7 @@ export class BackendConn {
     this.connecting = true;
     s.setNoDelay(true);
     const hello: Buffer[] = [];
+    if (this.opts.resp === 3) hello.push(encodeCommand(['HELLO', '3']));
     if (this.opts.auth !== '') hello.push(encodeCommand(['AUTH', this.opts.auth]));
     if (this.opts.db !== 0) hello.push(encodeCommand(['SELECT', String(this.opts.db)]));
     s.on('connect', () => {
@@ -203,12 +206,14 @@ export class BackendPool {
 
   constructor(readonly addr: string, private readonly opts: Omit<BackendOptions, 'db'> & { parallel: number }, private readonly onState: (addr: string, up: boolean) => void = () => {}) {}
 
-  get(db: number): BackendConn {
-    let list = this.conns.get(db);
+  get(db: number, resp: 2 | 3 = 2): BackendConn {
+    // Connections per database and protocol: a number key keeps the lookup cheap.
+    const key = resp === 2 ? db : -1 - db;
+    let list = this.conns.get(key);
     if (list === undefined) {
       list = [];
-      for (let i = 0; i < this.opts.parallel; i++) list.push(new BackendConn(this.addr, { ...this.opts, db }, (up) => this.onState(this.addr, up)));
-      this.conns.set(db, list);
+      for (let i = 0; i < this.opts.parallel; i++) list.push(new BackendConn(this.addr, { ...this.opts, db, resp }, (up) => this.onState(this.addr, up)));
+      this.conns.set(key, list);
     }
     const c = list.length === 1 ? list[0]! : list[(this.rr++) % list.length]!;
     return c;

@@ -33,7 +33,7 @@ export function scanCommand(s: Session, argv: Buffer[]): void {
   const g = groups[gi]!;
   const args = [...argv];
   args[1] = Buffer.from(inner.toString());
-  g.pool.get(s.db).send(args, (r) => {
+  g.pool.get(s.db, s.resp).send(args, (r) => {
     const els = arrayElements(r);
     if (els === null || els.length !== 2) {
       fill(r);
@@ -57,14 +57,14 @@ export function allGroupsCommand(s: Session, cmd: CommandInfo, argv: Buffer[]): 
   }
   const name = cmd.fullName;
   if (name === 'pubsub|help' || name === 'config|get') {
-    s.proxy.router.masters()[0]!.pool.get(0).send(argv, s.reserve(name));
+    s.proxy.router.masters()[0]!.pool.get(0, s.resp).send(argv, s.reserve(name));
     return;
   }
   const fill = s.reserve(name);
   const replies: Buffer[] = [];
   let left = groups.length;
   for (const g of groups) {
-    g.pool.get(s.db).send(argv, (r) => {
+    g.pool.get(s.db, s.resp).send(argv, (r) => {
       replies.push(Buffer.from(r));
       if (--left > 0) return;
       const err = replies.find((x) => x[0] === 45);

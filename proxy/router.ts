@@ -74,22 +74,22 @@ export class Router {
   }
 
   /** The connection serving a slot: the master, or a replica for reads when configured. */
-  backendFor(slot: number, db: number, readOnly: boolean): BackendConn | null {
+  backendFor(slot: number, db: number, readOnly: boolean, resp: 2 | 3 = 2): BackendConn | null {
     const g = this.bySlot[slot];
     if (g === undefined) return null;
     if (readOnly && this.opts.readFromReplicas && g.replicas.length > 0) {
       const up = g.replicas.filter((r) => r.up);
-      if (up.length > 0) return up[(this.rr++) % up.length]!.get(db);
+      if (up.length > 0) return up[(this.rr++) % up.length]!.get(db, resp);
     }
-    return g.master.get(db);
+    return g.master.get(db, resp);
   }
 
   /**
    * A connection to a server a redirect named (MOVED/ASK): the table's pool
    * when the server is in it, else one kept until the next table arrives.
    */
-  connTo(addr: string, db: number): BackendConn {
-    return this.pool(addr).get(db);
+  connTo(addr: string, db: number, resp: 2 | 3 = 2): BackendConn {
+    return this.pool(addr).get(db, resp);
   }
 
   /** The address of the master serving a slot. */

@@ -161,7 +161,7 @@ export class Session {
   private redirect(r: Buffer, argv: Buffer[], done: (reply: Buffer) => void): boolean {
     const m = REDIRECT.exec(r.toString('latin1', 0, Math.min(r.length, 300)));
     if (m === null) return false;
-    const conn = this.proxy.router.connTo(m[2]!, this.db);
+    const conn = this.proxy.router.connTo(m[2]!, this.db, this.resp);
     this.proxy.stats.redirects++;
     // Both go out back to back on one connection: nothing can come between ASKING and its command.
     if (m[1] === 'ASK') conn.send(ASKING, ignore);
@@ -263,7 +263,7 @@ export class Session {
   }
 
   forward(slot: number, argv: Buffer[], readOnly: boolean, name: string): void {
-    const conn = this.proxy.router.backendFor(slot, this.db, readOnly);
+    const conn = this.proxy.router.backendFor(slot, this.db, readOnly, this.resp);
     if (conn === null) {
       this.error('ERR the proxy has no slot table yet', name);
       return;
@@ -275,7 +275,7 @@ export class Session {
   dedicated(slot: number): BackendConn | null {
     const addr = this.proxy.router.masterAddr(slot);
     if (addr === null) return null;
-    return new BackendConn(addr, { auth: this.proxy.opts.backendAuth, db: this.db, timeoutMs: 0, noReconnect: true });
+    return new BackendConn(addr, { auth: this.proxy.opts.backendAuth, db: this.db, timeoutMs: 0, noReconnect: true, resp: this.resp });
   }
 
   /** Blocking commands wait on a dedicated connection so they never hold up the shared one. */
@@ -323,7 +323,7 @@ export class Session {
     const replies: Buffer[] = new Array<Buffer>(parts.length);
     let left = parts.length;
     parts.forEach((part, i) => {
-      const conn = this.proxy.router.backendFor(part.slot, this.db, readOnly);
+      const conn = this.proxy.router.backendFor(part.slot, this.db, readOnly, this.resp);
       const done = (r: Buffer) => {
         replies[i] = r;
         if (--left === 0) fill(mergeReplies(merge, replies, parts.map((x) => x.order), keys.length));

@@ -132,11 +132,11 @@ export class Transaction {
     }
     let conn: BackendConn | null;
     if (watch !== null) conn = watch.conn;
-    else if (tx.slot >= 0) conn = s.proxy.router.backendFor(tx.slot, s.db, false);
+    else if (tx.slot >= 0) conn = s.proxy.router.backendFor(tx.slot, s.db, false, s.resp);
     else if (tx.cmds.length === 0) {
       s.localReply((w) => w.array(0));
       return;
-    } else conn = s.proxy.router.backendFor(0, s.db, false);
+    } else conn = s.proxy.router.backendFor(0, s.db, false, s.resp);
     if (conn === null) {
       s.error('ERR the proxy has no slot table yet', 'exec');
       return;

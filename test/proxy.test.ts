@@ -317,3 +317,18 @@ describe('proxy authentication', () => {
     await secured.stop();
   });
 });
+
+describe('RESP3 through the proxy', () => {
+  it('answers a HELLO 3 client in RESP3 (doubles, nulls, maps) like Redis', async () => {
+    const c = new RawClient(proxy.port);
+    await c.connect();
+    await c.call(['HELLO', '3']);
+    await c.call(['ZADD', 'r3z', '1.5', 'm']);
+    await c.call(['HSET', 'r3h', 'f', 'v']);
+    expect(show(await c.call(['ZSCORE', 'r3z', 'm']))).toEqual({ type: 'double', value: '1.5' });
+    expect(await c.call(['GET', 'r3-missing'])).toBe(null);
+    expect(show(await c.call(['HGETALL', 'r3h']))).toEqual({ map: [['$f', '$v']] });
+    expect(show(await c.call(['MGET', 'r3-missing', 'r3-missing2']))).toEqual([null, null]);
+    c.close();
+  });
+});
