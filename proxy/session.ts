@@ -255,6 +255,8 @@ export class Session {
     const route = this.routeOf(cmd, argv, keys);
     if (route.kind === 'keyless') {
       if (this.proxy.opts.adminCommands && ADMIN_COMMANDS.has(cmd.fullName)) allGroupsCommand(this, cmd, argv);
+      // A command that has keys but where none were found (a bad numkeys) touches no data: any group gives Redis's argument error.
+      else if ((cmd.spec.keys?.length ?? 0) > 0) this.forward(0, argv, false, cmd.fullName);
       else this.error(`ERR command '${cmd.fullName}' is not allowed through the proxy`, cmd.fullName);
     }
     else if (route.kind === 'error') this.error(route.msg, cmd.fullName);

@@ -76,6 +76,8 @@ describe('proxy routing', () => {
     const c = new RawClient(proxy.port);
     await c.connect();
     expect(show(await c.call(['RENAME', 'a', 'b']))).toBe("-CROSSSLOT Keys in request don't hash to the same slot");
+    // No key found because numkeys is bad: the backend's own argument error, not a refusal.
+    expect(show(await c.call(['ZMPOP', '0', 'k', 'MIN']))).toBe('-ERR numkeys should be greater than 0');
     expect(show(await c.call(['MSETNX', '{u1}a', '1', '{u1}b', '2']))).toBe(':1');
     expect(show(await c.call(['RENAME', '{u1}a', '{u1}c']))).toBe('+OK');
     expect(show(await c.call(['SINTER', '{t}x', '{t}y']))).toEqual([]);
