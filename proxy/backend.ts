@@ -67,8 +67,9 @@ export class BackendConn {
     this.connecting = true;
     s.setNoDelay(true);
     const hello: Buffer[] = [];
-    if (this.opts.resp === 3) hello.push(encodeCommand(['HELLO', '3']));
-    if (this.opts.auth !== '') hello.push(encodeCommand(['AUTH', this.opts.auth]));
+    // HELLO before AUTH is refused by a password-protected server: HELLO carries the credentials then.
+    if (this.opts.resp === 3) hello.push(encodeCommand(this.opts.auth !== '' ? ['HELLO', '3', 'AUTH', 'default', this.opts.auth] : ['HELLO', '3']));
+    else if (this.opts.auth !== '') hello.push(encodeCommand(['AUTH', this.opts.auth]));
     if (this.opts.db !== 0) hello.push(encodeCommand(['SELECT', String(this.opts.db)]));
     s.on('connect', () => {
       this.connected = true;
