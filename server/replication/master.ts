@@ -46,6 +46,8 @@ export interface ReplicaEntry {
   /** Stream written while its snapshot is in transfer, sent right after it. */
   pending: Buffer[];
   waitingSince: number;
+  /** A diskless transfer is complete; the stream starts at the replica's first ACK. */
+  awaitingAck: boolean;
 }
 
 interface Waiter {
@@ -113,7 +115,7 @@ export class ReplicationMaster {
     const entry: ReplicaEntry = {
       client: c, state: 'wait_bgsave', ip: addr.replace(/:\d+$/, ''), port: hello.port,
       capaEof: hello.capaEof, capaPsync2: hello.capaPsync2, legacy,
-      ackOffset: 0, ackTime: Date.now(), pending: [], waitingSince: Date.now(),
+      ackOffset: 0, ackTime: Date.now(), pending: [], waitingSince: Date.now(), awaitingAck: false,
     };
     server.log.notice(`Replica ${entry.ip}:${entry.port} asks for synchronization`);
     c.flags.replica = true;
@@ -186,7 +188,7 @@ export class ReplicationMaster {
       server.snapshot = snap;
       void snap.run()
         .then(() => toAll(Buffer.from(mark, 'latin1')))
-        .then(() => this.transferred(alive), (e: Error) => this.transferFailed(targets, e))
+        .then(() => this.transferred(alive, true), (e: Error) => this.transferFailed(targets, e))
         .finally(() => { if (server.snapshot === snap) server.snapshot = null; });
       return;
     }
@@ -205,25 +207,38 @@ export class ReplicationMaster {
         await toAll(Buffer.from(`$${rdb.length}\r\n`, 'latin1'));
         for (let i = 0; i < rdb.length; i += 1 << 20) await toAll(rdb.subarray(i, i + (1 << 20)));
       })
-      .then(() => this.transferred(alive), (e: Error) => this.transferFailed(targets, e))
+      .then(() => this.transferred(alive, false), (e: Error) => this.transferFailed(targets, e))
       .finally(() => {
         if (server.snapshot === snap) server.snapshot = null;
         void file.discard();
       });
   }
 
-  private transferred(done: Set<ReplicaEntry>): void {
+  /**
+   * After a disk-based transfer the replica goes online at once. After a
+   * diskless one it waits for the replica's first REPLCONF ACK, as Redis
+   * does: a replica finds the end of an EOF-marked payload by the last 40
+   * bytes it read, so stream bytes arriving in the same read as the mark
+   * would hide it.
+   */
+  private transferred(done: Set<ReplicaEntry>, diskless: boolean): void {
     for (const r of done) {
       if (this.replicas.get(r.client) !== r) continue;
-      r.state = 'online';
-      r.ackTime = Date.now();
-      for (const b of r.pending) r.client.reply.raw(b);
-      r.pending = [];
-      this.server.queueFlush(r.client);
-      this.server.log.notice(`Synchronization with replica ${r.ip}:${r.port} succeeded`);
+      if (diskless) r.awaitingAck = true;
+      else this.online(r);
     }
     // Replicas that arrived during this transfer get the next snapshot.
     this.startFullSync();
+  }
+
+  private online(r: ReplicaEntry): void {
+    r.state = 'online';
+    r.awaitingAck = false;
+    r.ackTime = Date.now();
+    for (const b of r.pending) r.client.reply.raw(b);
+    r.pending = [];
+    this.server.queueFlush(r.client);
+    this.server.log.notice(`Synchronization with replica ${r.ip}:${r.port} succeeded`);
   }
 
   private transferFailed(targets: ReplicaEntry[], e: Error): void {
@@ -236,6 +251,7 @@ export class ReplicationMaster {
   ack(c: Client, offset: number): void {
     const r = this.replicas.get(c);
     if (r === undefined) return;
+    if (r.awaitingAck) this.online(r);
     if (offset > r.ackOffset) r.ackOffset = offset;
     r.ackTime = Date.now();
     this.serveWaiters();
