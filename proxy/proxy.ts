@@ -152,7 +152,11 @@ export class Proxy {
       lines.push('# Server', 'redis_version:7.0.15', 'redis_mode:proxy', `shardis_product:${this.opts.product}`, `process_id:${process.pid}`,
         `tcp_port:${this.port}`, `uptime_in_seconds:${Math.floor((Date.now() - this.startTime) / 1000)}`, `slot_table_epoch:${this.router.epoch}`, '');
     }
-    if (all || want.includes('clients')) lines.push('# Clients', `connected_clients:${this.sessions.size}`, '');
+    if (all || want.includes('clients')) {
+      let blocked = 0;
+      for (const x of this.sessions) if (x.blocked) blocked++;
+      lines.push('# Clients', `connected_clients:${this.sessions.size}`, `maxclients:${this.opts.maxClients}`, `blocked_clients:${blocked}`, '');
+    }
     if (all || want.includes('stats')) {
       lines.push('# Stats', `total_commands_processed:${this.stats.total}`, `total_error_replies:${this.stats.errors}`,
         `backend_groups:${masters.length}`, '');

@@ -273,6 +273,11 @@ export class Session {
     conn.send(argv, this.reserve(name, argv));
   }
 
+  /** Waiting for the reply of a blocking command (what INFO's blocked_clients counts through the proxy). */
+  get blocked(): boolean {
+    return this.blockConn !== null && this.blockConn.inFlight > 0;
+  }
+
   /** A connection of this session's own to the master of a slot's group (WATCH, blocking pops). */
   dedicated(slot: number): BackendConn | null {
     const addr = this.proxy.router.masterAddr(slot);

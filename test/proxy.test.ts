@@ -11,6 +11,7 @@ import { parseSlotTable } from '../common/topology.js';
 import { slotOf } from '../common/slots.js';
 import { RawClient, show } from './helpers/raw-client.js';
 import { startRedis, type ProcServer } from './helpers/servers.js';
+import { waitFor } from './helpers/ports.js';
 
 let backends: ProcServer[] = [];
 let proxy: Proxy;
@@ -188,8 +189,11 @@ describe('stateful commands through the proxy', () => {
     const b = new RawClient(proxy.port);
     await a.connect();
     await b.connect();
+    const blocked = async () => Number(/blocked_clients:(\d+)/.exec(String(await b.call(['INFO', 'clients'])))?.[1]);
+    expect(await blocked()).toBe(0);
     a.send(['BLPOP', 'queue{q}', '5']);
-    // The shared connections stay usable while a client is blocked.
+    // The shared connections stay usable while a client is blocked, and INFO counts it as Redis does.
+    await waitFor(async () => (await blocked()) === 1, 2000, 10);
     expect(await b.call(['SET', 'other', '1'])).toBe('OK');
     expect(await b.call(['RPUSH', 'queue{q}', 'job'])).toBe(1);
     expect(show(await a.read())).toEqual(['$queue{q}', '$job']);
