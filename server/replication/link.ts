@@ -16,6 +16,7 @@ import type { Server } from '../server.js';
 import { Client } from '../client.js';
 import { RequestParser } from '../../common/resp/decoder.js';
 import { processCommand } from '../dispatch.js';
+import { isArg } from '../commands/args.js';
 import { encodeCommand } from '../persistence/aof-reader.js';
 import { persistenceOf } from '../persistence/persistence.js';
 import type { ReplicationMaster } from './master.js';
@@ -287,7 +288,7 @@ export class MasterLink {
         return;
       }
       const size = parser.lastBytes;
-      if (argv.length >= 2 && isWord(argv[0]!, 'replconf') && isWord(argv[1]!, 'getack')) {
+      if (argv.length >= 2 && isArg(argv[0]!, 'REPLCONF') && isArg(argv[1]!, 'GETACK')) {
         // Answered with the offset before this command, as Redis does.
         this.sendAck();
       } else {
@@ -330,8 +331,4 @@ export class MasterLink {
       this.sendAck();
     }
   }
-}
-
-function isWord(b: Buffer, w: string): boolean {
-  return b.length === w.length && b.toString('latin1').toLowerCase() === w;
 }

@@ -9,6 +9,7 @@
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MigrateRequest } from './migrate.js';
+import { encodeCommand } from '../persistence/aof-reader.js';
 
 const { shared } = workerData as { shared: SharedArrayBuffer };
 const word = new Int32Array(shared, 0, 2);
@@ -76,9 +77,9 @@ async function migrate(req: MigrateRequest): Promise<void> {
   t.lastUse = Date.now();
   const frames: Buffer[] = [];
   const needAuth = !t.authorized && req.auth !== null;
-  if (needAuth) frames.push(command(['AUTH', req.auth!]));
+  if (needAuth) frames.push(encodeCommand(['AUTH', req.auth!]));
   const select = t.db !== req.db;
-  if (select) frames.push(command(['SELECT', String(req.db)]));
+  if (select) frames.push(encodeCommand(['SELECT', String(req.db)]));
   frames.push(Buffer.from(req.body));
   if (!t.socket.write(Buffer.concat(frames))) {
     const sock = t.socket;
@@ -96,10 +97,6 @@ async function migrate(req: MigrateRequest): Promise<void> {
     t.db = req.db;
   }
   if ((await readLine(t, req.timeoutMs, '')).startsWith('-')) throw new Error('ERR error on slotsrestore, migration failed');
-}
-
-function command(argv: string[]): Buffer {
-  return Buffer.from(`*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`).join('')}`, 'latin1');
 }
 
 parentPort!.on('message', (req: MigrateRequest) => {
