@@ -352,6 +352,17 @@ export class Server {
 
   // ---------------------------------------------------------------- propagation
 
+  /**
+   * Consumers of propagation (the AOF while it is on, replication while it
+   * has a backlog) attach while they need writes: with none attached, writes
+   * skip propagation entirely (no argv copies in EXEC, no DEL for expiries).
+   */
+  setPropagationHook(fn: PropagateFn, on: boolean): void {
+    const i = this.propagateHooks.indexOf(fn);
+    if (on && i < 0) this.propagateHooks.push(fn);
+    else if (!on && i >= 0) this.propagateHooks.splice(i, 1);
+  }
+
   /** Sends a write to AOF and replicas. */
   propagate(dbIndex: number, argv: Buffer[]): void {
     for (const h of this.propagateHooks) h(dbIndex, argv);

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { appendFileSync, cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startOursExpectingFailure, startOursProcessIn, startRedis } from './helpers/servers.js';
+import { startOurs, startOursExpectingFailure, startOursProcessIn, startRedis } from './helpers/servers.js';
 import { ReplyError, type RawClient } from './helpers/raw-client.js';
 import { Scratch, client, digest, infoField, kill9, text } from './helpers/persist.js';
 import { waitFor } from './helpers/ports.js';
@@ -178,6 +178,23 @@ describe('AOF', () => {
     expect(text(await r.call(['MGET', 'from-rdb', 'from-tail']))).toEqual(['1', '2']);
     r.close();
   }, 30000);
+
+  it('writes propagate only while a consumer is attached (AOF on, or a replication backlog)', async () => {
+    const s = await startOurs();
+    try {
+      const hooks = s.engine.server.propagateHooks;
+      expect(hooks.length).toBe(0);
+      const c = await client(s.port);
+      expect(await c.call(['CONFIG', 'SET', 'appendonly', 'yes'])).toBe('OK');
+      expect(hooks.length).toBe(1);
+      await waitFor(async () => (await infoField(c, 'aof_rewrite_in_progress')) === '0', 5000, 20);
+      expect(await c.call(['CONFIG', 'SET', 'appendonly', 'no'])).toBe('OK');
+      expect(hooks.length).toBe(0);
+      c.close();
+    } finally {
+      await s.stop();
+    }
+  });
 
   it('corrupted content stops start-up with Redis\'s message', async () => {
     const dir = tempDir();

@@ -33,8 +33,16 @@ import {
 const FSYNC_POSTPONE_MS = 2000;
 
 export class AofPersistence {
-  /** Appending (appendonly yes and the files are open). */
-  enabled = false;
+  private on = false;
+  private readonly hook = (db: number, argv: Buffer[]): void => this.feed(db, argv);
+  /** Appending (appendonly yes and the files are open); writes propagate to us only meanwhile. */
+  get enabled(): boolean {
+    return this.on;
+  }
+  private set enabled(v: boolean) {
+    this.on = v;
+    this.server.setPropagationHook(this.hook, v);
+  }
   private fd = -1;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -57,7 +65,6 @@ export class AofPersistence {
   consecutiveFailures = 0;
 
   constructor(private readonly server: Server, private readonly rdb: RdbPersistence) {
-    server.propagateHooks.push((db, argv) => this.feed(db, argv));
     server.beforeReplies = () => {
       if (this.pendingBytes > 0) this.flush(false);
     };

@@ -241,7 +241,7 @@ export class MasterLink {
     repl.replid = replid;
     repl.replid2 = '0'.repeat(40);
     repl.secondReplOffset = -1;
-    repl.backlog = null;
+    repl.dropBacklog();
     repl.createBacklog(offset);
     server.replOffset = offset;
     this.streamDb = 0;

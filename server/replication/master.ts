@@ -76,8 +76,17 @@ export class ReplicationMaster {
     return this.backlog?.offset ?? this.server.replOffset;
   }
 
+  private readonly hook = (db: number, argv: Buffer[]): void => this.feed(db, argv);
+
+  /** The backlog exists while there is a stream to keep: writes propagate to us only meanwhile. */
   createBacklog(offset = this.server.replOffset): void {
     if (this.backlog === null) this.backlog = new Backlog(this.server.config.num('repl-backlog-size'), offset);
+    this.server.setPropagationHook(this.hook, true);
+  }
+
+  dropBacklog(): void {
+    this.backlog = null;
+    this.server.setPropagationHook(this.hook, false);
   }
 
   /** Commands executed here, as they propagate (a replica forwards its master's stream instead). */
@@ -337,7 +346,7 @@ export class ReplicationMaster {
     if (this.aloneSince === 0) this.aloneSince = now;
     const ttl = this.server.config.num('repl-backlog-ttl') * 1000;
     if (ttl > 0 && now - this.aloneSince > ttl) {
-      this.backlog = null;
+      this.dropBacklog();
       this.replid = randomId();
       this.replid2 = '0'.repeat(40);
       this.secondReplOffset = -1;

@@ -153,7 +153,6 @@ export function replicationOf(server: Server): Replication {
 
 function install(server: Server, r: Replication): void {
   const m = r.master;
-  server.propagateHooks.push((db, argv) => m.feed(db, argv));
   server.cronHooks.push(() => r.cron());
   server.replInfo = () => r.info();
   server.replAux = () => (m.backlog === null ? [] : [['repl-stream-db', String(r.link?.currentDb ?? 0)], ['repl-id', m.replid], ['repl-offset', String(m.offset)]]);
