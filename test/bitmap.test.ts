@@ -9,6 +9,7 @@ import { compareScript, type Script } from './helpers/compare.js';
 import { RawClient, show } from './helpers/raw-client.js';
 import { events } from './helpers/events.js';
 import type { Engine } from '../server/main.js';
+import { rng } from './helpers/rng.js';
 
 let ours: TestServer & { engine: Engine };
 let redis: ProcServer;
@@ -25,15 +26,6 @@ afterAll(async () => {
 async function expectSame(script: Script, resp: 2 | 3 = 2): Promise<void> {
   const [a, b] = await compareScript(ours.port, redis.port, script, resp);
   expect(a).toEqual(b);
-}
-
-/** A deterministic pseudo-random generator, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
 }
 
 describe('bits', () => {

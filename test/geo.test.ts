@@ -3,14 +3,7 @@ import { startOurs, startRedis, type ProcServer, type TestServer } from './helpe
 import { compareScript, type Script } from './helpers/compare.js';
 import { fmtF } from '../server/commands/geo.js';
 import { decodeScore, encodeWGS84, align52, geohashString } from '../server/types/geohash.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { rng } from './helpers/rng.js';
 
 describe('geo commands against real Redis', () => {
   let ours: TestServer;

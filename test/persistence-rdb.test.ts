@@ -11,20 +11,12 @@ import { startOursExpectingFailure, startRedis } from './helpers/servers.js';
 import { ReplyError, type RawClient } from './helpers/raw-client.js';
 import { Scratch, client, digest, infoField, text } from './helpers/persist.js';
 import { waitFor } from './helpers/ports.js';
+import { rng } from './helpers/rng.js';
 
 const scratch = new Scratch();
 const tempDir = () => scratch.tempDir();
 const ours = (dir: string, extra: string[] = []) => scratch.ours(dir, extra);
 afterAll(() => scratch.cleanUp());
-
-/** Deterministic PRNG so a failure reproduces. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 /** A write touching keys k0..k(n-1) of every type; TTLs far in the future so nothing expires meanwhile. */
 function randomWrite(r: () => number, n: number): string[] {

@@ -10,6 +10,7 @@ import { startRedis, type ProcServer } from './helpers/servers.js';
 import { RawClient, ReplyError } from './helpers/raw-client.js';
 import { waitFor } from './helpers/ports.js';
 import { Scratch, client, digest, kill9, text } from './helpers/persist.js';
+import { rng } from './helpers/rng.js';
 
 const scratch = new Scratch();
 afterAll(() => scratch.cleanUp());
@@ -44,15 +45,6 @@ async function caughtUp(master: number, replicas: number[]): Promise<void> {
 async function sameData(ports: number[]): Promise<void> {
   const digests = await Promise.all(ports.map((p) => digest(p)));
   for (const d of digests) expect(d).toEqual(digests[0]);
-}
-
-/** Deterministic PRNG so a failure reproduces. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
 }
 
 /** Writes of every type, including the ones propagated in another form (SPOP, INCRBYFLOAT, EXPIRE, SET EX). */

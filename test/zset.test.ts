@@ -4,15 +4,7 @@ import { compareScript, type Script } from './helpers/compare.js';
 import { RawClient, show } from './helpers/raw-client.js';
 import { ZSetValue } from '../server/types/zset.js';
 import { HANDLERS } from '../server/commands/index.js';
-
-/** Deterministic PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+import { rng } from './helpers/rng.js';
 
 describe('zset commands against real Redis', () => {
   let ours: TestServer;
