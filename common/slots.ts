@@ -37,21 +37,22 @@ export function slotOf(key: Uint8Array | string): number {
   return crc32(k, s, e) & (SLOT_COUNT - 1);
 }
 
-/**
- * slotOf for a key held as a latin1 string (one char per byte), as the
- * engine's keyspace holds keys: no Buffer is made for the key.
- */
-export function slotOfLatin1(key: string): number {
-  let s = 0;
-  let e = key.length;
+/** hashTagRange for a key held as a latin1 string (one char per byte). */
+export function hashTagRangeLatin1(key: string): [number, number] {
   const open = key.indexOf('{');
   if (open >= 0) {
     const close = key.indexOf('}', open + 1);
-    if (close > open + 1) {
-      s = open + 1;
-      e = close;
-    }
+    if (close > open + 1) return [open + 1, close];
   }
+  return [0, key.length];
+}
+
+/**
+ * slotOf for a key held as a latin1 string, as the engine's keyspace holds
+ * keys: no Buffer is made for the key.
+ */
+export function slotOfLatin1(key: string): number {
+  const [s, e] = hashTagRangeLatin1(key);
   let c = -1;
   for (let i = s; i < e; i++) c = TABLE[(c ^ key.charCodeAt(i)) & 0xff]! ^ (c >>> 8);
   return ((c ^ -1) >>> 0) & (SLOT_COUNT - 1);

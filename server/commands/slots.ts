@@ -8,7 +8,7 @@
 import type { Handler } from './index.js';
 import type { Client } from '../client.js';
 import { E } from '../../common/errors.js';
-import { SLOT_COUNT, slotOf, slotOfLatin1 } from '../../common/slots.js';
+import { SLOT_COUNT, hashTagRangeLatin1, slotOf, slotOfLatin1 } from '../../common/slots.js';
 import { isArg, keyOf, toInt } from './args.js';
 import { loadDumpPayload, loadLimitsFromConfig, verifyDumpPayload, RdbFormatError } from '../persistence/rdb-value.js';
 import type { RedisObject } from '../types/object.js';
@@ -232,12 +232,10 @@ function timeoutOrReply(c: Client, b: Buffer): number | null {
   return v === 0 ? 100 : v;
 }
 
-/** The hash tag of a key, or null when it has none (Codis's slots_tag). */
+/** The hash tag of a key, or null when it has none (the slot function's rule: an empty tag is no tag). */
 function tagOf(key: string): string | null {
-  const open = key.indexOf('{');
-  if (open < 0) return null;
-  const close = key.indexOf('}', open + 1);
-  return close < 0 ? null : key.slice(open + 1, close);
+  const [start, end] = hashTagRangeLatin1(key);
+  return start === 0 && end === key.length ? null : key.slice(start, end);
 }
 
 /** The key and, for the TAG variants, every key of its slot with the same hash tag (Codis moves them together). */
