@@ -47,6 +47,8 @@ export const E = {
   TIMEOUT_NOT_FLOAT: 'ERR timeout is not a float or out of range',
   TIMEOUT_NEGATIVE: 'ERR timeout is negative',
   CROSSSLOT: "CROSSSLOT Keys in request don't hash to the same slot",
+  TRYAGAIN_MULTI: 'TRYAGAIN Multiple keys request during rehashing of slot',
+  TRYAGAIN_IN_FLIGHT: 'TRYAGAIN the key is being migrated to another group',
   LOADING: 'LOADING Redis is loading the dataset in memory',
   DENIED: 'DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command \'CONFIG SET protected-mode no\' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to \'no\', and then restarting the server. 3) If you started the server manually just for testing, restart it with the \'--protected-mode no\' option. 4) Setup a bind address or an authentication password. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.',
   MAX_CLIENTS: 'ERR max number of clients reached',

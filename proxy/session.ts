@@ -40,7 +40,17 @@ const RESP2_SUBSCRIBED_OK = new Set(['subscribe', 'unsubscribe', 'psubscribe', '
 
 /** A slot can move again while a redirected request is in flight; past this many hops the redirect is the reply. */
 const MAX_REDIRECTS = 5;
-const REDIRECT = /^-(MOVED|ASK) \d+ (\S+)/;
+const REDIRECT = /^(MOVED|ASK) \d+ (\S+)/;
+const NOT_CHASED = 0;
+const REDIRECTED = 1;
+const RETRIED = 2;
+/**
+ * A key of the request is in flight between two groups, or a multi-key
+ * request has its keys on both sides of a migration (`-TRYAGAIN`): the proxy
+ * waits and resends through the current table, for at most this long, so
+ * that a slot being handed over delays requests rather than failing them.
+ */
+const TRYAGAIN_BUDGET_MS = 10_000;
 const ASKING = [Buffer.from('ASKING')];
 /** Keyless commands served with --admin-commands (see ProxyOptions.adminCommands). */
 const ADMIN_COMMANDS = new Set(['flushall', 'flushdb', 'config|get', 'config|set', 'config|resetstat', 'function|flush']);
@@ -137,17 +147,21 @@ export class Session {
    * Reserves the next place in the reply order; the returned function fills
    * it. With `argv` (a keyed command), a MOVED or ASK redirect from the
    * server is followed instead of answered — the slot moved, or is moving,
-   * and the proxy's table has not caught up yet — so clients never see one.
+   * and the proxy's table has not caught up yet — so clients never see one;
+   * with its `slot` too, a TRYAGAIN (keys in flight) is retried.
    */
-  reserve(name: string, argv: Buffer[] | null = null): (reply: Buffer) => void {
+  reserve(name: string, argv: Buffer[] | null = null, slot = -1): (reply: Buffer) => void {
     const p: Pending = { reply: null };
     this.pending.push(p);
     const t0 = performance.now();
     let hops = 0;
     const fill = (r: Buffer): void => {
-      if (argv !== null && r[0] === 45 && hops < MAX_REDIRECTS && this.redirect(r, argv, fill)) {
-        hops++;
-        return;
+      if (argv !== null && r[0] === 45) {
+        const k = this.chase(r, argv, slot, t0, hops, fill);
+        if (k !== NOT_CHASED) {
+          hops = k === REDIRECTED ? hops + 1 : 0;
+          return;
+        }
       }
       p.reply = r;
       this.proxy.stats.latency(name, (performance.now() - t0) * 1000);
@@ -157,16 +171,51 @@ export class Session {
     return fill;
   }
 
-  /** Resends `argv` where a `-MOVED slot addr` / `-ASK slot addr` reply points; false for other errors. */
-  private redirect(r: Buffer, argv: Buffer[], done: (reply: Buffer) => void): boolean {
-    const m = REDIRECT.exec(r.toString('latin1', 0, Math.min(r.length, 300)));
-    if (m === null) return false;
-    const conn = this.proxy.router.connTo(m[2]!, this.db, this.resp);
+  /** `done`, called once the reply is final: for the sub-requests of a split command, which chase redirects like any other. */
+  private following(argv: Buffer[], slot: number, done: (reply: Buffer) => void): (reply: Buffer) => void {
+    const t0 = performance.now();
+    let hops = 0;
+    const fill = (r: Buffer): void => {
+      if (r[0] === 45) {
+        const k = this.chase(r, argv, slot, t0, hops, fill);
+        if (k !== NOT_CHASED) {
+          hops = k === REDIRECTED ? hops + 1 : 0;
+          return;
+        }
+      }
+      done(r);
+    };
+    return fill;
+  }
+
+  /**
+   * An error reply that is not final: `-MOVED slot addr` / `-ASK slot addr`
+   * resend `argv` where they point; `-TRYAGAIN` resends it through the
+   * current table after a short wait.
+   */
+  private chase(r: Buffer, argv: Buffer[], slot: number, t0: number, hops: number, fill: (reply: Buffer) => void): number {
+    const head = r.toString('latin1', 1, Math.min(r.length, 300));
+    if (hops < MAX_REDIRECTS) {
+      const m = REDIRECT.exec(head);
+      if (m !== null) {
+        const conn = this.proxy.router.connTo(m[2]!, this.db, this.resp);
+        this.proxy.stats.redirects++;
+        // Both go out back to back on one connection: nothing can come between ASKING and its command.
+        if (m[1] === 'ASK') conn.send(ASKING, ignore);
+        conn.send(argv, fill);
+        return REDIRECTED;
+      }
+    }
+    const waited = performance.now() - t0;
+    if (slot < 0 || !head.startsWith('TRYAGAIN') || waited > TRYAGAIN_BUDGET_MS || this.closing) return NOT_CHASED;
     this.proxy.stats.redirects++;
-    // Both go out back to back on one connection: nothing can come between ASKING and its command.
-    if (m[1] === 'ASK') conn.send(ASKING, ignore);
-    conn.send(argv, done);
-    return true;
+    // Quick at first (a batch in flight is acknowledged within milliseconds), then every 20 ms.
+    setTimeout(() => {
+      const conn = this.proxy.router.backendFor(slot, this.db, false, this.resp);
+      if (conn === null) fill(errorReply('ERR the proxy has no slot table yet'));
+      else conn.send(argv, fill);
+    }, Math.min(Math.ceil(waited / 10), 20));
+    return RETRIED;
   }
 
   /** Resolves argv to a command, or replies with the error and returns null. */
@@ -270,7 +319,7 @@ export class Session {
       this.error('ERR the proxy has no slot table yet', name);
       return;
     }
-    conn.send(argv, this.reserve(name, argv));
+    conn.send(argv, this.reserve(name, argv, slot));
   }
 
   /** Waiting for the reply of a blocking command (what INFO's blocked_clients counts through the proxy). */
@@ -336,7 +385,7 @@ export class Session {
         if (--left === 0) fill(mergeReplies(merge, replies, parts.map((x) => x.order), keys.length));
       };
       if (conn === null) done(errorReply('ERR the proxy has no slot table yet'));
-      else conn.send(part.argv, done);
+      else conn.send(part.argv, this.following(part.argv, part.slot, done));
     });
   }
 

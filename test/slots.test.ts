@@ -239,4 +239,25 @@ describe('slot ownership (SLOTSSTATE) and redirects', () => {
     expect(show(await c.call(['GET', 'b']))).toBe('$3');
     expect(await c.call(['PING'])).toBe('PONG');
   });
+
+  it('makes multi-key requests with keys on both sides of a migration wait (TRYAGAIN), as Redis Cluster does', async () => {
+    await c.call(['FLUSHALL']);
+    const s = slotOf('{t}');
+    await c.call(['MSET', '{t}a', '1', '{t}b', '2']);
+    await c.call(['SLOTSSTATE', 'SET', String(s), 'MIGRATING', '10.0.0.3:6379']);
+    expect(show(await c.call(['MGET', '{t}a', '{t}b']))).toEqual(['$1', '$2']);
+    expect(await c.call(['MGET', '{t}a', '{t}new'])).toEqual(new ReplyError('TRYAGAIN Multiple keys request during rehashing of slot'));
+    expect(await c.call(['MSET', '{t}x', '1', '{t}y', '2'])).toEqual(new ReplyError(`ASK ${s} 10.0.0.3:6379`));
+    // On the importing side, after ASKING: one key always; several only once all of them arrived.
+    await c.call(['SLOTSSTATE', 'SET', String(s), 'IMPORTING', '10.0.0.4:6379']);
+    await c.call(['ASKING']);
+    expect(await c.call(['MSET', '{t}x', '1', '{t}y', '2'])).toEqual(new ReplyError('TRYAGAIN Multiple keys request during rehashing of slot'));
+    await c.call(['ASKING']);
+    expect(show(await c.call(['MGET', '{t}a', '{t}b']))).toEqual(['$1', '$2']);
+    await c.call(['ASKING']);
+    expect(await c.call(['SET', '{t}x', '1'])).toBe('OK');
+    await c.call(['ASKING']);
+    expect(await c.call(['MSET', '{t}x', '1', '{t}x', '2'])).toBe('OK');
+    await c.call(['SLOTSSTATE', 'RESET']);
+  });
 });

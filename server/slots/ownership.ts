@@ -6,7 +6,8 @@
  *   owned      served;
  *   migrating  (to addr) served while the key is still here; a command on a
  *              key that is not here answers `-ASK slot addr` (the key moved,
- *              or a new key belongs to the target);
+ *              or a new key belongs to the target); keys on both sides, or a
+ *              key in an unacknowledged asynchronous batch: `-TRYAGAIN`;
  *   importing  (from addr) served only right after ASKING (and to the
  *              migration's own SLOTSRESTORE); otherwise `-MOVED slot addr`
  *              sends the client back to the source;
@@ -22,6 +23,7 @@ import type { Client } from '../client.js';
 import type { CommandInfo } from '../../common/commands/index.js';
 import { keyPositions, isCodisCommand } from '../../common/commands/index.js';
 import { SLOT_COUNT, slotOf } from '../../common/slots.js';
+import { E } from '../../common/errors.js';
 
 export const OWNED = 1;
 export const MIGRATING = 2;
@@ -45,27 +47,51 @@ export class SlotOwnership {
     return [NAMES[this.state[slot]!]!, this.peer[slot]!];
   }
 
-  /** The redirect for a command on these keys, or null when it may run here. */
+  /**
+   * Set by the asynchronous migration: true while a key is in a batch that
+   * the target has not acknowledged yet (it may be neither read nor written).
+   */
+  inFlight: ((dbIndex: number, key: string) => boolean) | null = null;
+
+  /**
+   * The redirect for a command on these keys, or null when it may run here.
+   * Redis Cluster's rules, which keep every key in one place for readers and
+   * writers alike: a migrating slot serves the keys still here and sends the
+   * others to the target (ASK), but a multi-key request with keys on both
+   * sides must wait (TRYAGAIN); an importing slot serves only after ASKING,
+   * and a multi-key request there only when every key has arrived.
+   */
   check(c: Client, cmd: CommandInfo, argv: Buffer[]): string | null {
     const positions = keyPositions((cmd.parent ?? cmd).spec, argv);
     if (positions === null || positions.length === 0) return null;
+    let missing = 0;
+    let existing = 0;
+    let importing = false;
+    let ask: string | null = null;
+    let multiple = false;
+    const first = argv[positions[0]!]!;
     for (const i of positions) {
       const key = argv[i]!;
+      if (!multiple && i !== positions[0] && !key.equals(first)) multiple = true;
       const slot = slotOf(key);
-      switch (this.state[slot]) {
-        case OWNED:
-          break;
-        case MIGRATING:
-          if (!c.db.exists(key.toString('latin1'))) return `ASK ${slot} ${this.peer[slot]}`;
-          break;
-        case IMPORTING:
-          if (!c.asking) return `MOVED ${slot} ${this.peer[slot]}`;
-          break;
-        default:
-          return `MOVED ${slot} ${this.peer[slot]}`;
+      const state = this.state[slot];
+      if (state === OWNED) continue;
+      if (state === NOT_OWNED) return `MOVED ${slot} ${this.peer[slot]}`;
+      if (state === IMPORTING) {
+        if (!c.asking) return `MOVED ${slot} ${this.peer[slot]}`;
+        importing = true;
+      }
+      const name = key.toString('latin1');
+      if (state === MIGRATING && this.inFlight !== null && this.inFlight(c.db.id, name)) return E.TRYAGAIN_IN_FLIGHT;
+      if (c.db.exists(name)) existing++;
+      else {
+        missing++;
+        if (state === MIGRATING) ask = `ASK ${slot} ${this.peer[slot]}`;
       }
     }
-    return null;
+    if (missing === 0) return null;
+    if (ask !== null) return existing > 0 ? E.TRYAGAIN_MULTI : ask;
+    return importing && multiple ? E.TRYAGAIN_MULTI : null;
   }
 }
 
