@@ -17,6 +17,7 @@ import type { Coordinator } from './coordinator.js';
 const ErrorBody = Type.Object({ error: Type.String(), message: Type.String() });
 const Addr = Type.String({ pattern: '^[^:\\s]+:\\d{1,5}$', description: 'host:port' });
 const GroupId = Type.Integer({ minimum: 1, maximum: 9999 });
+const SlotNo = Type.Integer({ minimum: 0, maximum: SLOT_COUNT - 1 });
 
 
 export interface AppOptions {
@@ -77,6 +78,75 @@ export async function buildApp(coord: Coordinator, token: string, opts: AppOptio
         response: err,
       },
     }, async (req) => ({ epoch: await coord.assignSlots(req.body.from, req.body.to, req.body.groupId) }));
+
+    api.get('/api/slots/actions', { schema: { summary: 'Slot migrations queued or under way, with progress' } }, async () => coord.actionList());
+    api.post('/api/slots/actions', {
+      schema: {
+        summary: 'Migrate slots to a group: one slot, a range (from-to), or a count taken from the fullest groups',
+        body: Type.Object({
+          groupId: GroupId,
+          slot: Type.Optional(SlotNo), from: Type.Optional(SlotNo), to: Type.Optional(SlotNo),
+          count: Type.Optional(Type.Integer({ minimum: 1, maximum: SLOT_COUNT })),
+        }, { additionalProperties: false }),
+        response: err,
+      },
+    }, async (req, reply) => {
+      const b = req.body;
+      const forms = [b.slot !== undefined, b.from !== undefined || b.to !== undefined, b.count !== undefined].filter(Boolean).length;
+      if (forms !== 1) throw new DashError('DASH_ERR_BAD_REQUEST', 'give exactly one of: slot, from and to, count');
+      let slots: number[];
+      if (b.slot !== undefined) slots = [b.slot];
+      else if (b.count !== undefined) slots = coord.pickSlots(b.count, b.groupId);
+      else {
+        if (b.from === undefined || b.to === undefined || b.from > b.to) throw new DashError('DASH_ERR_BAD_RANGE', 'a range needs from <= to');
+        slots = Array.from({ length: b.to - b.from + 1 }, (_, i) => b.from! + i);
+      }
+      const created = await coord.createActions(slots, b.groupId);
+      coord.migrator.kick();
+      return reply.code(201).send({ created: created.length, actions: created });
+    });
+    api.delete('/api/slots/actions/:slot', { schema: { summary: 'Remove a pending migration', params: Type.Object({ slot: SlotNo }), response: err } },
+      async (req, reply) => {
+        await coord.removeAction(req.params.slot);
+        return reply.code(204).send(null);
+      });
+    api.get('/api/slots/migration', { schema: { summary: 'Migration settings' } }, async () => coord.migration.doc);
+    api.put('/api/slots/migration', {
+      schema: {
+        summary: 'Change migration settings (method sync or semi-async, parallel slots, batch sizes)',
+        body: Type.Object({
+          method: Type.Optional(Type.Union([Type.Literal('sync'), Type.Literal('semi-async')])),
+          parallelSlots: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600000 })),
+          maxBulks: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
+          maxBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 })),
+          numKeys: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
+        }, { additionalProperties: false }),
+        response: err,
+      },
+    }, async (req) => coord.setMigration(req.body));
+    const RebalanceBody = Type.Object({
+      weights: Type.Optional(Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Number({ minimum: 0 }))),
+      byMemory: Type.Optional(Type.Boolean()),
+      confirm: Type.Optional(Type.Boolean()),
+    }, { additionalProperties: false });
+    api.post('/api/slots/rebalance', {
+      schema: { summary: 'Plan a rebalance (the moves, nothing done); with confirm: true, queue its migrations', body: RebalanceBody, response: err },
+    }, async (req) => {
+      const plan = await coord.rebalancePlan(req.body.weights, req.body.byMemory ?? false);
+      if (req.body.confirm !== true) return { ...plan, applied: false };
+      const created = await coord.applyRebalance(plan.moves);
+      coord.migrator.kick();
+      return { ...plan, applied: true, created: created.length };
+    });
+
+    api.get('/api/servers', { schema: { summary: 'INFO essentials of every server' } }, async () => coord.serverSummaries());
+    api.post('/api/groups/:id/promote', { schema: { summary: 'Promote a replica to master (a lossless switchover when the master is up)', params: Type.Object({ id: GroupId }), body: Type.Object({ addr: Addr }), response: err } },
+      async (req) => coord.promote(req.params.id, req.body.addr));
+    api.post('/api/groups/:id/resync', { schema: { summary: "Point a group's replicas at its master again", params: Type.Object({ id: GroupId }), response: err } },
+      async (req) => coord.resyncGroup(req.params.id));
+    api.post('/api/groups/resync', { schema: { summary: 'Resync the replicas of every group' } },
+      async () => Object.fromEntries(await Promise.all([...coord.groups.keys()].filter((id) => coord.masterOf(id) !== null).map(async (id) => [id, await coord.resyncGroup(id)] as const))));
 
     api.get('/api/proxies', { schema: { summary: 'List proxies with health' } }, async () => coord.overview().proxies);
     api.get('/api/servers/ownership', { schema: { summary: 'The last slot-ownership push (SLOTSSTATE) to each group master' } },

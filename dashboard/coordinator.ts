@@ -10,10 +10,16 @@ import { createHash } from 'node:crypto';
 import { SLOT_COUNT } from '../common/slots.js';
 import { slotTableToJSON, type SlotTable } from '../common/topology.js';
 import type { Store } from '../storage/store.js';
-import { groupKey, proxyKey, root, slotKey } from '../storage/paths.js';
+import { actionKey, groupKey, migrationKey, proxyKey, root, slotKey } from '../storage/paths.js';
 import { DashError } from './errors.js';
-import { pushOwnership, type OwnershipResult } from './ownership.js';
-import { MODEL_VERSION, type GroupModel, type MetaModel, type ProxyModel, type SlotModel } from './model.js';
+import { ServerClient, parseInfo } from './server-client.js';
+import { Migrator } from './migrator.js';
+import type { ReplyValue } from '../common/resp/reply.js';
+import { planRebalance, quotas, type Move } from './rebalance.js';
+import { pushOwnership, type Migration, type OwnershipResult, type OwnershipView } from './ownership.js';
+import {
+  DEFAULT_MIGRATION, MODEL_VERSION, type ActionModel, type ActionState, type GroupModel, type MetaModel, type MigrationSettings, type ProxyModel, type SlotModel,
+} from './model.js';
 
 interface Cached<T> {
   doc: T;
@@ -26,15 +32,35 @@ export interface ProxyHealth {
   epoch: number;
 }
 
+export interface ServerSummary {
+  groupId: number;
+  addr: string;
+  role: 'master' | 'replica';
+  up: boolean;
+  error: string;
+  /** The role the server itself reports (differs from `role` while replication is being fixed). */
+  reportedRole: string;
+  usedMemory: number;
+  keys: number;
+  opsPerSec: number;
+  replOffset: number;
+  /** Replicas: bytes behind their master. */
+  lag: number | null;
+  linkStatus: string;
+}
+
 export class Coordinator {
   groups = new Map<number, Cached<GroupModel>>();
   slots: Cached<SlotModel>[] = [];
   proxies = new Map<string, Cached<ProxyModel>>();
   meta: Cached<MetaModel> | null = null;
+  actions = new Map<number, Cached<ActionModel>>();
+  migration: Cached<MigrationSettings> = { doc: DEFAULT_MIGRATION, rev: '' };
   readonly proxyHealth = new Map<string, ProxyHealth>();
   /** The last slot-ownership push to each master (a plain Redis master reports an unknown command). */
   readonly serverHealth = new Map<string, OwnershipResult>();
   pushTimeoutMs = 3000;
+  readonly migrator: Migrator = new Migrator(this);
   /** Password of the servers (their requirepass), for the dashboard's own commands to them. */
   backendAuth = '';
 
@@ -63,11 +89,19 @@ export class Coordinator {
       const doc = JSON.parse(e.value) as ProxyModel;
       proxies.set(doc.id, { doc, rev: e.rev });
     }
+    const actions = new Map<number, Cached<ActionModel>>();
+    for (const e of await this.store.list(`${root(this.product)}actions/`)) {
+      const doc = JSON.parse(e.value) as ActionModel;
+      actions.set(doc.slot, { doc, rev: e.rev });
+    }
     const m = await this.store.get(this.metaKey());
     this.meta = m === null ? null : { doc: JSON.parse(m.value) as MetaModel, rev: m.rev };
+    const mig = await this.store.get(migrationKey(this.product));
+    this.migration = mig === null ? { doc: DEFAULT_MIGRATION, rev: '' } : { doc: { ...DEFAULT_MIGRATION, ...JSON.parse(mig.value) as MigrationSettings }, rev: mig.rev };
     this.groups = groups;
     this.slots = slots;
     this.proxies = proxies;
+    this.actions = actions;
   }
 
   /** Writes a document with compare-and-swap against the revision we last saw. */
@@ -150,6 +184,9 @@ export class Coordinator {
     }
     const g = this.group(groupId);
     if (!g.servers.some((s) => s.role === 'master')) throw new DashError('DASH_ERR_GROUP_NO_MASTER', `group-${groupId} has no master server yet`);
+    for (let i = from; i <= to; i++) {
+      if (this.actions.has(i)) throw new DashError('DASH_ERR_ACTION_BUSY', `slot ${i} is being migrated; it cannot be assigned meanwhile`);
+    }
     const todo: Promise<void>[] = [];
     for (let i = from; i <= to; i++) {
       const cur = this.slots[i]!;
@@ -181,18 +218,312 @@ export class Coordinator {
     return { epoch: this.epoch, groups, slots };
   }
 
+  /** The master of a group, or null. */
+  masterOf(id: number): string | null {
+    return this.groups.get(id)?.doc.servers.find((s) => s.role === 'master')?.addr ?? null;
+  }
+
+  /** What the masters are told: owners, the slots moving (from preparing until finished), every group's master. */
+  ownershipView(): OwnershipView {
+    const owner = new Int32Array(SLOT_COUNT);
+    for (let i = 0; i < SLOT_COUNT; i++) owner[i] = this.slots[i]!.doc.groupId;
+    const moving = new Map<number, Migration>();
+    for (const a of this.actions.values()) {
+      if (a.doc.state === 'preparing' || a.doc.state === 'prepared' || a.doc.state === 'migrating') moving.set(a.doc.slot, { from: a.doc.from, to: a.doc.to });
+    }
+    const masters = new Map<number, string>();
+    for (const id of this.groups.keys()) {
+      const m = this.masterOf(id);
+      if (m !== null) masters.set(id, m);
+    }
+    return { owner, moving, masters };
+  }
+
+  private pushRunning: Promise<number> | null = null;
+  private pushQueued: Promise<number> | null = null;
+  private pushFirst = new Set<number>();
+
   /**
-   * Sends a new table (next epoch) to every proxy; returns how many accepted
-   * it. The group masters learn their slots first, so a proxy still on the
-   * old table is redirected rather than served by the wrong group.
+   * Sends a new table (next epoch) to every master and proxy; returns how
+   * many proxies accepted it. Masters learn their slots first, so a proxy
+   * still on the old table is redirected rather than served by the wrong
+   * group; `first` names the groups gaining slots, told before the others.
+   * Calls made while a push runs share the one push that follows it, which
+   * sees every change made before it starts.
    */
-  async pushAll(): Promise<number> {
+  pushAll(first: Iterable<number> = []): Promise<number> {
+    for (const g of first) this.pushFirst.add(g);
+    if (this.pushQueued !== null) return this.pushQueued;
+    const start = (): Promise<number> => {
+      const f = this.pushFirst;
+      this.pushFirst = new Set();
+      const p = this.pushNow(f).finally(() => {
+        if (this.pushRunning === p) this.pushRunning = null;
+      });
+      this.pushRunning = p;
+      return p;
+    };
+    if (this.pushRunning === null) return start();
+    const q = this.pushRunning.catch(() => 0).then(() => {
+      this.pushQueued = null;
+      return start();
+    });
+    this.pushQueued = q;
+    return q;
+  }
+
+  private async pushNow(first: ReadonlySet<number>): Promise<number> {
     if (this.slotTable() === null) return 0;
     await this.bumpEpoch();
     const t = this.slotTable()!;
-    for (const r of await pushOwnership(t, this.backendAuth, this.pushTimeoutMs)) this.serverHealth.set(r.addr, r);
+    for (const r of await pushOwnership(this.ownershipView(), this.backendAuth, this.pushTimeoutMs, first)) this.serverHealth.set(r.addr, r);
     const results = await Promise.all([...this.proxies.values()].map((p) => this.pushTo(p.doc, t)));
     return results.filter(Boolean).length;
+  }
+
+  /** Re-sends the table to proxies that missed a push (down, or frozen when it was sent). */
+  async repushLagging(): Promise<void> {
+    const t = this.slotTable();
+    if (t === null) return;
+    await Promise.all([...this.proxies.values()].filter((p) => (this.proxyHealth.get(p.doc.id)?.epoch ?? -1) < t.epoch).map((p) => this.pushTo(p.doc, t)));
+  }
+
+  // ---- slot actions (migration) ----
+
+  /** Queues migrations of these slots to a group; slots already there are skipped. */
+  async createActions(slots: number[], to: number): Promise<ActionModel[]> {
+    this.group(to);
+    if (this.masterOf(to) === null) throw new DashError('DASH_ERR_GROUP_NO_MASTER', `group-${to} has no master server yet`);
+    for (const s of slots) {
+      if (!Number.isInteger(s) || s < 0 || s >= SLOT_COUNT) throw new DashError('DASH_ERR_BAD_RANGE', `slot ${s} is not within 0-${SLOT_COUNT - 1}`);
+      if (this.slots[s]!.doc.groupId === 0) throw new DashError('DASH_ERR_SLOT_UNASSIGNED', `slot ${s} is not assigned to a group yet: assign it (no data to move)`);
+      const a = this.actions.get(s);
+      if (a !== undefined) throw new DashError('DASH_ERR_ACTION_EXISTS', `slot ${s} already has a migration to group-${a.doc.to} (${a.doc.state})`);
+    }
+    let index = 0;
+    for (const a of this.actions.values()) index = Math.max(index, a.doc.index);
+    const out: ActionModel[] = [];
+    const todo: Promise<void>[] = [];
+    for (const s of slots) {
+      if (this.slots[s]!.doc.groupId === to) continue;
+      const doc: ActionModel = { version: MODEL_VERSION, slot: s, from: this.slots[s]!.doc.groupId, to, state: 'pending', index: ++index, createdAt: new Date().toISOString() };
+      out.push(doc);
+      todo.push(this.cas(actionKey(this.product, s), doc, null).then((rev) => { this.actions.set(s, { doc, rev }); }));
+      if (todo.length >= 64) await Promise.all(todo.splice(0));
+    }
+    await Promise.all(todo);
+    return out;
+  }
+
+  /** `count` slots for a group, taken from the groups with the most slots (their highest-numbered first). */
+  pickSlots(count: number, to: number): number[] {
+    const byGroup = new Map<number, number[]>();
+    for (const s of this.slots) {
+      const g = s.doc.groupId;
+      if (g === 0 || g === to || this.actions.has(s.doc.id)) continue;
+      let l = byGroup.get(g);
+      if (l === undefined) byGroup.set(g, (l = []));
+      l.push(s.doc.id);
+    }
+    const out: number[] = [];
+    while (out.length < count) {
+      let best: number[] | null = null;
+      for (const l of byGroup.values()) if (l.length > 0 && (best === null || l.length > best.length)) best = l;
+      if (best === null) break;
+      out.push(best.pop()!);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  action(slot: number): ActionModel {
+    const a = this.actions.get(slot);
+    if (!a) throw new DashError('DASH_ERR_NO_ACTION', `slot ${slot} has no migration`);
+    return a.doc;
+  }
+
+  /** Only a migration that has not started can be removed: one under way must finish. */
+  async removeAction(slot: number): Promise<void> {
+    const a = this.action(slot);
+    if (a.state !== 'pending') throw new DashError('DASH_ERR_ACTION_BUSY', `the migration of slot ${slot} is ${a.state}; only pending ones can be removed`);
+    if (!(await this.store.delete(actionKey(this.product, slot), this.actions.get(slot)!.rev))) {
+      await this.load();
+      throw new DashError('DASH_ERR_CONFLICT', `the migration of slot ${slot} changed meanwhile`);
+    }
+    this.actions.delete(slot);
+  }
+
+  /** Persists the next state of a migration (before its work starts). */
+  async advanceAction(slot: number, state: ActionState): Promise<ActionModel> {
+    const cur = this.actions.get(slot)!;
+    const doc: ActionModel = { ...cur.doc, state };
+    this.actions.set(slot, { doc, rev: await this.cas(actionKey(this.product, slot), doc, cur.rev) });
+    return doc;
+  }
+
+  /** The last step: the slot belongs to the target, tables are pushed (target first), the action goes. */
+  async completeAction(slot: number): Promise<void> {
+    const a = this.action(slot);
+    const cur = this.slots[slot]!;
+    if (cur.doc.groupId !== a.to) {
+      const doc: SlotModel = { version: MODEL_VERSION, id: slot, groupId: a.to };
+      this.slots[slot] = { doc, rev: await this.cas(slotKey(this.product, slot), doc, cur.rev === '' ? null : cur.rev) };
+    }
+    await this.pushAll([a.to]);
+    await this.store.delete(actionKey(this.product, slot), this.actions.get(slot)!.rev);
+    this.actions.delete(slot);
+  }
+
+  /** The rebalance plan: weights per group (default equal over groups with a master), or by each master's memory capacity. */
+  async rebalancePlan(weights?: Record<string, number>, byMemory = false): Promise<{ quotas: Record<string, number>; moves: Move[] }> {
+    const w = new Map<number, number>();
+    for (const id of this.groups.keys()) {
+      const master = this.masterOf(id);
+      if (master === null) continue;
+      let weight = weights?.[String(id)] ?? (weights === undefined ? 1 : 0);
+      if (byMemory) {
+        const info = await this.serverInfo(master);
+        const max = Number(info.get('maxmemory') ?? 0);
+        weight = max > 0 ? max : Number(info.get('total_system_memory') ?? 0);
+        if (!(weight > 0)) throw new DashError('DASH_ERR_SERVER_UNREACHABLE', `group-${id} master ${master} did not report its memory`);
+      }
+      if (weight > 0) w.set(id, weight);
+    }
+    for (const id of Object.keys(weights ?? {})) {
+      if (!w.has(Number(id))) throw new DashError('DASH_ERR_NO_GROUP', `group-${id} does not exist or has no master`);
+    }
+    if (w.size === 0) throw new DashError('DASH_ERR_GROUP_NO_MASTER', 'no group has a master');
+    const owner = this.slots.map((x) => x.doc.groupId);
+    const moving = new Map([...this.actions.values()].map((a) => [a.doc.slot, a.doc.to]));
+    return { quotas: Object.fromEntries(quotas(w)), moves: planRebalance({ owner, moving, weights: w }) };
+  }
+
+  /** Queues the plan's moves as slot actions. */
+  async applyRebalance(moves: Move[]): Promise<ActionModel[]> {
+    const byTarget = new Map<number, number[]>();
+    for (const m of moves) {
+      let l = byTarget.get(m.to);
+      if (l === undefined) byTarget.set(m.to, (l = []));
+      l.push(m.slot);
+    }
+    const out: ActionModel[] = [];
+    for (const [to, slots] of byTarget) out.push(...await this.createActions(slots, to));
+    return out.sort((a, b) => a.index - b.index);
+  }
+
+  actionList() {
+    return [...this.actions.values()].map((a) => ({ ...a.doc, progress: this.migrator.progress.get(a.doc.slot) ?? null })).sort((a, b) => a.index - b.index);
+  }
+
+  /** INFO essentials of every server of every group; a server that does not answer is reported down. */
+  async serverSummaries(): Promise<ServerSummary[]> {
+    const all = [...this.groups.values()].flatMap((g) => g.doc.servers.map((s) => ({ groupId: g.doc.id, ...s })));
+    const infos = await Promise.all(all.map((s) => this.serverInfo(s.addr).then((i) => ({ info: i, error: '' }), (e: Error) => ({ info: null, error: e.message }))));
+    const masterOffset = new Map<number, number>();
+    all.forEach((s, i) => {
+      const info = infos[i]!.info;
+      if (s.role === 'master' && info) masterOffset.set(s.groupId, Number(info.get('master_repl_offset') ?? 0));
+    });
+    return all.map((s, i) => {
+      const { info, error } = infos[i]!;
+      if (info === null) return { ...s, up: false, error, reportedRole: '', usedMemory: 0, keys: 0, opsPerSec: 0, replOffset: 0, lag: null, linkStatus: '' };
+      let keys = 0;
+      for (const [k, v] of info) if (/^db\d+$/.test(k)) keys += Number(/keys=(\d+)/.exec(v)?.[1] ?? 0);
+      const offset = Number(info.get('master_repl_offset') ?? 0);
+      const mo = masterOffset.get(s.groupId);
+      return {
+        ...s, up: true, error: '', reportedRole: info.get('role') ?? '', usedMemory: Number(info.get('used_memory') ?? 0), keys,
+        opsPerSec: Number(info.get('instantaneous_ops_per_sec') ?? 0), replOffset: offset,
+        lag: s.role === 'replica' && mo !== undefined ? Math.max(0, mo - offset) : null, linkStatus: info.get('master_link_status') ?? '',
+      };
+    });
+  }
+
+  /** Sends one command to a server; errors name the server. */
+  async serverCall(addr: string, argv: string[], timeoutMs = this.pushTimeoutMs): Promise<ReplyValue> {
+    const c = new ServerClient(addr, this.backendAuth, 0, timeoutMs);
+    try {
+      return await c.call(argv);
+    } catch (e) {
+      throw new DashError('DASH_ERR_SERVER_UNREACHABLE', (e as Error).message);
+    } finally {
+      c.close();
+    }
+  }
+
+  /** Points every replica of a group at its master again (after a server was replaced or replication broke). */
+  async resyncGroup(id: number): Promise<{ addr: string; ok: boolean; error: string }[]> {
+    const g = this.group(id);
+    const master = this.masterOf(id);
+    if (master === null) throw new DashError('DASH_ERR_GROUP_NO_MASTER', `group-${id} has no master server yet`);
+    const i = master.lastIndexOf(':');
+    return Promise.all(g.servers.filter((s) => s.role === 'replica').map(async (s) => {
+      try {
+        await this.serverCall(s.addr, ['REPLICAOF', master.slice(0, i), master.slice(i + 1)]);
+        return { addr: s.addr, ok: true, error: '' };
+      } catch (e) {
+        return { addr: s.addr, ok: false, error: (e as Error).message };
+      }
+    }));
+  }
+
+  /**
+   * Makes a replica the master of its group. With the old master reachable
+   * this is a switchover that loses nothing: its writes are paused, the
+   * replica catches up to its offset, is promoted, the old master and the
+   * other replicas follow it, and the new table is pushed (the new master
+   * first) before the pause ends. Writes that waited on the old master then
+   * meet READONLY, which the proxy retries through its new table.
+   * With the old master down the replica is promoted as it is.
+   */
+  async promote(id: number, addr: string, catchUpMs = 5000): Promise<GroupModel> {
+    const g = this.group(id);
+    const target = g.servers.find((s) => s.addr === addr);
+    if (!target) throw new DashError('DASH_ERR_NO_SERVER', `${addr} is not in group-${id}`);
+    if (target.role === 'master') throw new DashError('DASH_ERR_BAD_REQUEST', `${addr} is already the master of group-${id}`);
+    const old = this.masterOf(id);
+    let paused = false;
+    if (old !== null) {
+      try {
+        await this.serverCall(old, ['CLIENT', 'PAUSE', String(catchUpMs + 5000), 'WRITE']);
+        paused = true;
+      } catch {
+        // The old master is down: a failover, not a switchover.
+      }
+    }
+    try {
+      if (paused) {
+        const want = Number((await this.serverInfo(old!, 'replication')).get('master_repl_offset'));
+        const deadline = Date.now() + catchUpMs;
+        for (;;) {
+          const have = Number((await this.serverInfo(addr, 'replication')).get('master_repl_offset'));
+          if (have >= want) break;
+          if (Date.now() > deadline) throw new DashError('DASH_ERR_NOT_CAUGHT_UP', `${addr} is at offset ${have}, the master at ${want}: not promoted`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      await this.serverCall(addr, ['REPLICAOF', 'NO', 'ONE']);
+      const doc: GroupModel = {
+        ...g,
+        servers: [{ addr, role: 'master' }, ...g.servers.filter((s) => s.addr !== addr).map((s) => ({ ...s, role: 'replica' as const }))],
+      };
+      await this.saveGroup(doc);
+      await this.resyncGroup(id);
+      await this.pushAll([id]);
+      return doc;
+    } finally {
+      if (paused) await this.serverCall(old!, ['CLIENT', 'UNPAUSE']).catch(() => undefined);
+    }
+  }
+
+  /** INFO of one server (every section), or an error naming it. */
+  async serverInfo(addr: string, section = 'everything'): Promise<Map<string, string>> {
+    return parseInfo(String(await this.serverCall(addr, ['INFO', section])));
+  }
+
+  async setMigration(patch: Partial<MigrationSettings>): Promise<MigrationSettings> {
+    const doc: MigrationSettings = { ...this.migration.doc, ...patch, version: MODEL_VERSION };
+    this.migration = { doc, rev: await this.cas(migrationKey(this.product), doc, this.migration.rev === '' ? null : this.migration.rev) };
+    return doc;
   }
 
   private async pushTo(p: ProxyModel, t: SlotTable): Promise<boolean> {

@@ -14,10 +14,13 @@ import { EtcdStore } from '../storage/etcd-store.js';
 import { dashboardKey } from '../storage/paths.js';
 import { Coordinator } from './coordinator.js';
 import { buildApp } from './app.js';
+import { dashboardRegistry } from './metrics.js';
+import type { MigrationSettings } from './model.js';
 
 const FLAGS = {
   product: { type: 'string' }, storage: { type: 'string' }, listen: { type: 'string' }, token: { type: 'string' },
-  config: { type: 'string' }, 'lease-ttl': { type: 'string' },
+  config: { type: 'string' }, 'lease-ttl': { type: 'string' }, 'backend-auth': { type: 'string' },
+  'migration-method': { type: 'string' }, 'migration-parallel-slots': { type: 'string' },
 } as const;
 
 export class DashboardConfigError extends Error {}
@@ -29,6 +32,9 @@ export interface DashboardOptions {
   token: string;
   tokenGenerated: boolean;
   leaseTtlMs: number;
+  backendAuth: string;
+  /** Migration settings given at start (they are kept in storage and can be changed through the REST API). */
+  migration: Partial<Pick<MigrationSettings, 'method' | 'parallelSlots'>>;
 }
 
 export function dashboardOptions(args: string[]): DashboardOptions {
@@ -62,7 +68,21 @@ export function dashboardOptions(args: string[]): DashboardOptions {
   const ttl = Number(v['lease-ttl'] ?? '10000');
   if (!Number.isInteger(ttl) || ttl < 500) throw new DashboardConfigError(`--lease-ttl must be an integer number of ms >= 500, got '${v['lease-ttl']}'`);
   const token = v.token ?? '';
-  return { product, storage, listen, token: token === '' ? randomBytes(16).toString('hex') : token, tokenGenerated: token === '', leaseTtlMs: ttl };
+  const migration: DashboardOptions['migration'] = {};
+  if (v['migration-method'] !== undefined) {
+    const m = v['migration-method'];
+    if (m !== 'sync' && m !== 'semi-async') throw new DashboardConfigError(`--migration-method must be sync or semi-async, got '${m}'`);
+    migration.method = m;
+  }
+  if (v['migration-parallel-slots'] !== undefined) {
+    const n = Number(v['migration-parallel-slots']);
+    if (!Number.isInteger(n) || n < 1 || n > 1024) throw new DashboardConfigError(`--migration-parallel-slots must be an integer 1-1024, got '${v['migration-parallel-slots']}'`);
+    migration.parallelSlots = n;
+  }
+  return {
+    product, storage, listen, token: token === '' ? randomBytes(16).toString('hex') : token, tokenGenerated: token === '', leaseTtlMs: ttl,
+    backendAuth: v['backend-auth'] ?? '', migration,
+  };
 }
 
 export function openStore(spec: string): Store {
@@ -92,14 +112,27 @@ export async function dashboardMain(args: string[]): Promise<void> {
     process.exit(2);
   });
   const coord = new Coordinator(store, o.product, o.token);
+  coord.backendAuth = o.backendAuth;
   await coord.load();
-  const app = await buildApp(coord, o.token);
+  if (Object.keys(o.migration).length > 0) await coord.setMigration(o.migration);
+  const registry = dashboardRegistry(coord);
+  const app = await buildApp(coord, o.token, {
+    extra: (a) => {
+      a.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+    },
+  });
+  // Resumes the migrations a previous dashboard left, and keeps proxies that missed a push up to date.
+  coord.migrator.start();
+  const repush = setInterval(() => void coord.repushLagging().catch(() => undefined), 2000);
+  repush.unref();
   const i = o.listen.lastIndexOf(':');
   const addr = await app.listen({ host: o.listen.slice(0, i), port: Number(o.listen.slice(i + 1)) });
   process.stdout.write(`shardis dashboard for product '${o.product}' on ${addr} (storage ${o.storage}, epoch ${coord.epoch})\n`);
   if (o.tokenGenerated) process.stdout.write(`token (generated; pass --token to fix it): ${o.token}\n`);
   const stop = () => {
     void (async () => {
+      clearInterval(repush);
+      await coord.migrator.stop();
       await app.close();
       await lock!.release();
       await store.close();

@@ -8,3 +8,4 @@ export const groupKey = (product: string, id: number): string => `${root(product
 export const proxyKey = (product: string, token: string): string => `${root(product)}proxy/proxy-${token}`;
 export const dashboardKey = (product: string): string => `${root(product)}dashboard`;
 export const actionKey = (product: string, slot: number): string => `${root(product)}actions/slot-${String(slot).padStart(4, '0')}`;
+export const migrationKey = (product: string): string => `${root(product)}migration`;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Coordinator } from '../dashboard/coordinator.js';
-import { ownershipCommands } from '../dashboard/ownership.js';
+import { ownershipCommands, viewOfTable } from '../dashboard/ownership.js';
 import { MemoryStore } from '../storage/memory-store.js';
 import { parseSlotTable } from '../common/topology.js';
 import { slotOf } from '../common/slots.js';
@@ -24,7 +24,7 @@ afterAll(async () => {
 describe('slot ownership pushed by the dashboard', () => {
   it('turns a table into one SLOTSSTATE per run of slots', () => {
     const t = parseSlotTable({ groups: [{ id: 1, master: 'h1:1', replicas: [] }, { id: 2, master: 'h2:2', replicas: [] }], slots: { '0-9': 1, '10-1000': 2, '1001-1023': 1 } });
-    expect(ownershipCommands(t, 1)).toEqual([
+    expect(ownershipCommands(viewOfTable(t), 1)).toEqual([
       ['SLOTSSTATE', 'SET', '0-9', 'OWNED'], ['SLOTSSTATE', 'SET', '10-1000', 'NOTOWNED', 'h2:2'], ['SLOTSSTATE', 'SET', '1001-1023', 'OWNED'],
     ]);
   });
