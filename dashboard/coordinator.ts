@@ -4,7 +4,9 @@
  * Every change is a compare-and-swap in storage before it is applied in
  * memory, so a dashboard that lost its lease cannot overwrite a newer one's
  * work. A proxy that does not answer a push within the timeout is marked
- * down and does not hold up the others.
+ * down and does not hold up the others, nor later pushes: it is sent the
+ * newest table in the background until it answers again (the masters'
+ * redirects keep it correct meanwhile).
  */
 import { createHash } from 'node:crypto';
 import { SLOT_COUNT } from '../common/slots.js';
@@ -30,6 +32,8 @@ export interface ProxyHealth {
   up: boolean;
   lastError: string;
   epoch: number;
+  /** A push to it is under way (a down proxy gets one at a time). */
+  pushing: boolean;
 }
 
 export interface ServerSummary {
@@ -200,12 +204,22 @@ export class Coordinator {
     return this.epoch;
   }
 
+  /**
+   * The group serving a slot: its target as soon as a migration is finished
+   * (every key is there) even before the slot's own record says so — a
+   * dashboard restarted between the two writes must not hand the slot back.
+   */
+  ownerOf(slot: number): number {
+    const a = this.actions.get(slot)?.doc;
+    return a !== undefined && a.state === 'finished' ? a.to : this.slots[slot]!.doc.groupId;
+  }
+
   /** The table proxies route by; null while some slot has no group with a master. */
   slotTable(): SlotTable | null {
     const slots = new Int32Array(SLOT_COUNT);
     const used = new Set<number>();
     for (let i = 0; i < SLOT_COUNT; i++) {
-      const gid = this.slots[i]!.doc.groupId;
+      const gid = this.ownerOf(i);
       const g = this.groups.get(gid)?.doc;
       if (g === undefined || !g.servers.some((s) => s.role === 'master')) return null;
       slots[i] = gid;
@@ -226,7 +240,7 @@ export class Coordinator {
   /** What the masters are told: owners, the slots moving (from preparing until finished), every group's master. */
   ownershipView(): OwnershipView {
     const owner = new Int32Array(SLOT_COUNT);
-    for (let i = 0; i < SLOT_COUNT; i++) owner[i] = this.slots[i]!.doc.groupId;
+    for (let i = 0; i < SLOT_COUNT; i++) owner[i] = this.ownerOf(i);
     const moving = new Map<number, Migration>();
     for (const a of this.actions.values()) {
       if (a.doc.state === 'preparing' || a.doc.state === 'prepared' || a.doc.state === 'migrating') moving.set(a.doc.slot, { from: a.doc.from, to: a.doc.to });
@@ -277,8 +291,12 @@ export class Coordinator {
     await this.bumpEpoch();
     const t = this.slotTable()!;
     for (const r of await pushOwnership(this.ownershipView(), this.backendAuth, this.pushTimeoutMs, first)) this.serverHealth.set(r.addr, r);
-    const results = await Promise.all([...this.proxies.values()].map((p) => this.pushTo(p.doc, t)));
-    return results.filter(Boolean).length;
+    const up: Promise<boolean>[] = [];
+    for (const p of this.proxies.values()) {
+      const pushed = this.pushTo(p.doc, t);
+      if (this.proxyHealth.get(p.doc.id)?.up !== false) up.push(pushed);
+    }
+    return (await Promise.all(up)).filter(Boolean).length;
   }
 
   /** Re-sends the table to proxies that missed a push (down, or frozen when it was sent). */
@@ -527,8 +545,10 @@ export class Coordinator {
   }
 
   private async pushTo(p: ProxyModel, t: SlotTable): Promise<boolean> {
-    const h = this.proxyHealth.get(p.id) ?? { up: false, lastError: '', epoch: -1 };
-    this.proxyHealth.set(p.id, h);
+    let h = this.proxyHealth.get(p.id);
+    if (h === undefined) this.proxyHealth.set(p.id, (h = { up: true, lastError: '', epoch: -1, pushing: false }));
+    if (h.pushing && !h.up) return false;
+    h.pushing = true;
     try {
       const r = await fetch(`http://${p.adminAddr}/api/proxy/slots`, {
         method: 'PUT', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
@@ -541,6 +561,8 @@ export class Coordinator {
     } catch (e) {
       h.up = false;
       h.lastError = (e as Error).message;
+    } finally {
+      h.pushing = false;
     }
     return h.up;
   }

@@ -44,6 +44,30 @@ describe('rebalance plan', () => {
 });
 
 describe('slot actions', () => {
+  it('keep a finished slot with its target when the dashboard stopped before the slot record was written', async () => {
+    const store = new MemoryStore();
+    const coord = new Coordinator(store, 'fin', 'tok');
+    await coord.load();
+    for (const [id, s] of [[1, g1], [2, g2]] as const) {
+      await coord.createGroup(id);
+      await coord.addServer(id, `127.0.0.1:${s.port}`);
+    }
+    await coord.assignSlots(0, 1023, 1);
+    await coord.createActions([7], 2);
+    for (const st of ['preparing', 'prepared', 'migrating', 'finished'] as const) await coord.advanceAction(7, st);
+    // A successor loads what storage holds: the slot record still names group 1.
+    const next = new Coordinator(store, 'fin', 'tok');
+    await next.load();
+    expect(next.slots[7]!.doc.groupId).toBe(1);
+    expect(next.ownerOf(7)).toBe(2);
+    expect(next.slotTable()!.slots[7]).toBe(2);
+    expect(next.ownershipView().owner[7]).toBe(2);
+    await next.completeAction(7);
+    expect(next.slots[7]!.doc.groupId).toBe(2);
+    expect(next.actions.size).toBe(0);
+    await next.assignSlots(0, 1023, 1);
+  });
+
   it('walk pending → finished, moving every key of the slots with its tag-mates and TTLs', { timeout: 30000 }, async () => {
     const coord = new Coordinator(new MemoryStore(), 'mig', 'tok');
     await coord.load();
