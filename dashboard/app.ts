@@ -26,7 +26,7 @@ export interface AppOptions {
 }
 
 export async function buildApp(coord: Coordinator, token: string, opts: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false } } }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger, {
     openapi: {
       info: { title: 'Shardis dashboard', version: '1', description: 'Groups, servers, slots and proxies of one product.' },
