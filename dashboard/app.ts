@@ -141,6 +141,7 @@ export async function buildApp(coord: Coordinator, token: string, opts: AppOptio
     });
 
     api.get('/api/servers', { schema: { summary: 'INFO essentials of every server' } }, async () => coord.serverSummaries());
+    api.get('/api/stats', { schema: { summary: "Live counters: every proxy's (ops, errors, sessions, latency sums) and every server's summary" } }, async () => coord.stats());
     api.post('/api/groups/:id/promote', { schema: { summary: 'Promote a replica to master (a lossless switchover when the master is up)', params: Type.Object({ id: GroupId }), body: Type.Object({ addr: Addr }), response: err } },
       async (req) => coord.promote(req.params.id, req.body.addr));
     api.post('/api/groups/:id/resync', { schema: { summary: "Point a group's replicas at its master again", params: Type.Object({ id: GroupId }), response: err } },

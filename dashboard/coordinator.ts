@@ -17,6 +17,7 @@ import { DashError } from './errors.js';
 import { ServerClient, parseInfo } from './server-client.js';
 import { Migrator } from './migrator.js';
 import type { ReplyValue } from '../common/resp/reply.js';
+import type { StatsSnapshot } from '../proxy/metrics.js';
 import { planRebalance, quotas, type Move } from './rebalance.js';
 import { pushOwnership, type Migration, type OwnershipResult, type OwnershipView } from './ownership.js';
 import {
@@ -454,6 +455,30 @@ export class Coordinator {
         lag: s.role === 'replica' && mo !== undefined ? Math.max(0, mo - offset) : null, linkStatus: info.get('master_link_status') ?? '',
       };
     });
+  }
+
+  /**
+   * One snapshot for the console's live view: every proxy's counters (the
+   * console derives rates from two snapshots) and every server's summary.
+   */
+  async stats() {
+    const proxies = await Promise.all([...this.proxies.values()].map(async (p) => {
+      try {
+        const r = await fetch(`http://${p.doc.adminAddr}/api/proxy/stats`, { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(2000) });
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        const s = (await r.json()) as StatsSnapshot;
+        let calls = 0;
+        let sumUs = 0;
+        for (const c of Object.values(s.commands)) {
+          calls += c.calls;
+          sumUs += c.sumUs;
+        }
+        return { id: p.doc.id, addr: p.doc.proxyAddr, up: true, error: '', sessions: s.sessions, opsTotal: s.opsTotal, opsErrors: s.opsErrors, calls, sumUs, redirects: s.redirects, epoch: s.epoch };
+      } catch (e) {
+        return { id: p.doc.id, addr: p.doc.proxyAddr, up: false, error: (e as Error).message, sessions: 0, opsTotal: 0, opsErrors: 0, calls: 0, sumUs: 0, redirects: 0, epoch: -1 };
+      }
+    }));
+    return { time: Date.now(), epoch: this.epoch, proxies, servers: await this.serverSummaries() };
   }
 
   /** Sends one command to a server; errors name the server. */

@@ -87,6 +87,11 @@ describe('dashboard REST API', () => {
     expect(ov.groups.map((g: { slots: number }) => g.slots)).toEqual([512, 512]);
     expect(ov.proxies[0].health.up).toBe(true);
     expect((await call('DELETE', '/api/groups/1')).body.error).toBe('DASH_ERR_GROUP_NOT_EMPTY');
+    // The live view: the proxy's counters (the SET above) and both servers.
+    const st = (await call('GET', '/api/stats')).body;
+    expect(st.proxies[0]).toMatchObject({ up: true, epoch: coord.epoch });
+    expect(st.proxies[0].opsTotal).toBeGreaterThanOrEqual(1);
+    expect(st.servers.map((x: { up: boolean }) => x.up)).toEqual([true, true]);
   });
 
   it('survives a restart: a new coordinator on the same storage sees the same topology', async () => {
