@@ -96,6 +96,7 @@ export class BackendConn {
   }
 
   private onData(d: Buffer): void {
+    this.lastDataAt = this.now;
     let buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
     let pos = 0;
     for (;;) {
@@ -163,6 +164,8 @@ export class BackendConn {
   private flushScheduled = false;
   /** Time stamp for timeouts, refreshed by the proxy's timer rather than per request. */
   now = Date.now();
+  /** When the server last sent anything (to the timer's precision): the proxy's evidence that it is alive. */
+  lastDataAt = 0;
   private readonly flushOut = (): void => {
     this.flushScheduled = false;
     const s = this.sock;
@@ -235,6 +238,13 @@ export class BackendPool {
     let n = 0;
     for (const l of this.conns.values()) for (const c of l) n += c.errors;
     return n;
+  }
+
+  /** The last time any connection of the pool received data from the server (0: never). */
+  get lastDataAt(): number {
+    let t = 0;
+    for (const l of this.conns.values()) for (const c of l) t = Math.max(t, c.lastDataAt);
+    return t;
   }
 
   checkTimeouts(now: number): void {

@@ -24,7 +24,8 @@ export interface StatsSnapshot {
   opsErrors: number;
   /** Requests resent where a MOVED/ASK redirect pointed. */
   redirects: number;
-  backends: Record<string, { up: boolean; inFlight: number; errors: number }>;
+  /** Per server: connected, requests waiting, errors, and how long ago it last answered (-1: never), the dashboard's second view of its health. */
+  backends: Record<string, { up: boolean; inFlight: number; errors: number; lastReplyAgoMs: number }>;
   epoch: number;
 }
 
@@ -108,10 +109,12 @@ export function sumSnapshots(list: StatsSnapshot[]): StatsSnapshot {
       out.commands[name] = t;
     }
     for (const [addr, b] of Object.entries(s.backends)) {
-      const t = out.backends[addr] ?? { up: true, inFlight: 0, errors: 0 };
+      const t = out.backends[addr] ?? { up: true, inFlight: 0, errors: 0, lastReplyAgoMs: -1 };
       t.up = t.up && b.up;
       t.inFlight += b.inFlight;
       t.errors += b.errors;
+      // The freshest answer any worker saw.
+      if (b.lastReplyAgoMs >= 0 && (t.lastReplyAgoMs < 0 || b.lastReplyAgoMs < t.lastReplyAgoMs)) t.lastReplyAgoMs = b.lastReplyAgoMs;
       out.backends[addr] = t;
     }
   }

@@ -92,7 +92,11 @@ export class Proxy {
 
   snapshot(): StatsSnapshot {
     const backends: StatsSnapshot['backends'] = {};
-    for (const p of this.router.allPools()) backends[p.addr] = { up: p.up, inFlight: p.inFlight, errors: p.errors };
+    const now = Date.now();
+    for (const p of this.router.allPools()) {
+      const last = p.lastDataAt;
+      backends[p.addr] = { up: p.up, inFlight: p.inFlight, errors: p.errors, lastReplyAgoMs: last === 0 ? -1 : now - last };
+    }
     return {
       commands: this.stats.commandSnapshot(), sessions: this.sessions.size, sessionsTotal: this.stats.sessionsTotal,
       opsTotal: this.stats.total, opsErrors: this.stats.errors, redirects: this.stats.redirects, backends, epoch: this.router.epoch,
