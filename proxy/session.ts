@@ -190,8 +190,8 @@ export class Session {
 
   /**
    * An error reply that is not final: `-MOVED slot addr` / `-ASK slot addr`
-   * resend `argv` where they point; `-TRYAGAIN` and `-READONLY` resend it
-   * through the current table after a short wait.
+   * resend `argv` where they point; `-TRYAGAIN`, `-READONLY` and
+   * `-CLUSTERDOWN` resend it through the current table after a short wait.
    */
   private chase(r: Buffer, argv: Buffer[], slot: number, t0: number, hops: number, fill: (reply: Buffer) => void): number {
     const head = r.toString('latin1', 1, Math.min(r.length, 300));
@@ -207,8 +207,9 @@ export class Session {
       }
     }
     const waited = performance.now() - t0;
-    // READONLY: a master was just demoted (switchover or failover) and the new table is on its way.
-    if (slot < 0 || !(head.startsWith('TRYAGAIN') || head.startsWith('READONLY')) || waited > TRYAGAIN_BUDGET_MS || this.closing) return NOT_CHASED;
+    // READONLY: a master was just demoted (switchover or failover) and the new table is on its way;
+    // CLUSTERDOWN: a managed master waits for the dashboard to confirm its slots (docs/failover.md).
+    if (slot < 0 || !(head.startsWith('TRYAGAIN') || head.startsWith('READONLY') || head.startsWith('CLUSTERDOWN')) || waited > TRYAGAIN_BUDGET_MS || this.closing) return NOT_CHASED;
     this.proxy.stats.redirects++;
     // Quick at first (a batch in flight is acknowledged within milliseconds), then every 20 ms.
     setTimeout(() => {

@@ -157,6 +157,8 @@ export const PARAMS: readonly ParamDef[] = [
   mem('repl-backlog-size', 1024 * 1024, { min: 1 }), int('repl-backlog-ttl', 3600, 0, LLONG_MAX), int('repl-ping-replica-period', 10, 1, INT_MAX, { alias: 'repl-ping-slave-period' }),
   // Ours, not Redis's: see server/replication/replication.ts (a master restarted empty after a crash).
   bool('repl-serve-empty-after-crash', 'no'),
+  // Shardis: a master managed by a dashboard serves no key until told its slots (see server/slots/ownership.ts).
+  bool('slots-managed', 'no', { immutable: true }), int('slots-stall-fence-ms', 2000, 0, INT_MAX),
   int('repl-timeout', 60, 1, INT_MAX),
    bool('repl-diskless-sync', 'yes'), int('repl-diskless-sync-delay', 5, 0, INT_MAX),
   int('repl-diskless-sync-max-replicas', 0, 0, INT_MAX), enm('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb']),

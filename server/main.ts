@@ -13,6 +13,7 @@ import { installPubsub } from './pubsub-registry.js';
 import { installServerModules } from './commands/server.js';
 import { startCron } from './cron.js';
 import { installActiveExpire } from './db/expire.js';
+import { ownershipOf } from './slots/ownership.js';
 import { persistenceOf } from './persistence/persistence.js';
 import { replicationOf } from './replication/replication.js';
 
@@ -62,6 +63,7 @@ export async function startEngine(args: string[], opts: { chdir?: boolean } = {}
   const listening = await listen(server);
   server.listeningPort = listening.port;
   replicationOf(server);
+  if (config.get('slots-managed') === 'yes') ownershipOf(server);
   const stopCron = startCron(server);
   server.log.notice(`Running mode=standalone, port=${listening.port}.`);
   server.log.notice('Ready to accept connections tcp');

@@ -261,3 +261,31 @@ describe('slot ownership (SLOTSSTATE) and redirects', () => {
     await c.call(['SLOTSSTATE', 'RESET']);
   });
 });
+
+describe('a managed master (slots-managed yes)', () => {
+  it('serves no key until the dashboard confirms its slots: at start, and after its event loop stood still', { timeout: 20000 }, async () => {
+    const s = await startOursProcess(['--slots-managed', 'yes', '--slots-stall-fence-ms', '1000']);
+    const c = new RawClient(s.port);
+    try {
+      await c.connect();
+      const fenced = new ReplyError('CLUSTERDOWN the master waits for the dashboard to confirm its slots');
+      expect(await c.call(['SET', 'k', 'v'])).toEqual(fenced);
+      expect(await c.call(['PING'])).toBe('PONG');
+      expect(show(await c.call(['SLOTSSTATE', 'GET', '0']))).toEqual(['$fenced', null]);
+      expect(await c.call(['SLOTSSTATE', 'SET', '0-1023', 'OWNED'])).toBe('OK');
+      expect(await c.call(['SET', 'k', 'v'])).toBe('OK');
+      // Frozen longer than the limit (as when a replica may have been promoted meanwhile): the first command after is refused.
+      s.proc.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 1500));
+      s.proc.kill('SIGCONT');
+      expect(await c.call(['GET', 'k'])).toEqual(fenced);
+      expect(await c.call(['SET', 'k', 'w'])).toEqual(fenced);
+      expect(await c.call(['SLOTSSTATE', 'SET', '0-1023', 'OWNED'])).toBe('OK');
+      expect(show(await c.call(['GET', 'k']))).toBe('$v');
+      expect(await c.call(['CONFIG', 'SET', 'slots-managed', 'no'])).toEqual(new ReplyError("ERR CONFIG SET failed (possibly related to argument 'slots-managed') - can't set immutable config"));
+    } finally {
+      c.close();
+      await s.stop();
+    }
+  });
+});

@@ -385,13 +385,17 @@ const slotsstateSet: Handler = (c, argv) => {
     c.error(E.SYNTAX);
     return;
   }
-  ownershipOf(c.server).set(range[0], range[1], state, argv.length === 5 ? argv[4]!.toString('latin1') : null);
+  const t = ownershipOf(c.server);
+  t.set(range[0], range[1], state, argv.length === 5 ? argv[4]!.toString('latin1') : null);
+  t.fenced = false;
   c.server.dirty++;
   c.reply.ok();
 };
 
 const slotsstateReset: Handler = (c) => {
-  ownershipOf(c.server).set(0, SLOT_COUNT - 1, OWNED, null);
+  const t = ownershipOf(c.server);
+  t.set(0, SLOT_COUNT - 1, OWNED, null);
+  t.fenced = false;
   c.server.dirty++;
   c.reply.ok();
 };
@@ -407,7 +411,7 @@ const slotsstateGet: Handler = (c, argv) => {
   if (argv.length === 3) {
     const slot = slotOrReply(c, argv[2]!);
     if (slot === null) return;
-    const [state, peer] = table.describe(slot);
+    const [state, peer] = table.describe(slot, !c.server.isReplica);
     c.reply.array(2);
     c.reply.bulkStr(state);
     peerReply(peer);
@@ -415,7 +419,7 @@ const slotsstateGet: Handler = (c, argv) => {
   }
   const runs: [number, number, string, string | null][] = [];
   for (let s = 0; s < SLOT_COUNT; s++) {
-    const [state, peer] = table.describe(s);
+    const [state, peer] = table.describe(s, !c.server.isReplica);
     const last = runs[runs.length - 1];
     if (last !== undefined && last[2] === state && last[3] === peer) last[1] = s;
     else runs.push([s, s, state, peer]);

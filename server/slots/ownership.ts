@@ -30,9 +30,20 @@ export const MIGRATING = 2;
 export const IMPORTING = 3;
 export const NOT_OWNED = 0;
 const NAMES = ['notowned', 'owned', 'migrating', 'importing'] as const;
+export const FENCED = 'CLUSTERDOWN the master waits for the dashboard to confirm its slots';
 
 export class SlotOwnership {
   readonly state = new Uint8Array(SLOT_COUNT).fill(OWNED);
+  /**
+   * A managed master (slots-managed yes) serves no key until the dashboard
+   * has confirmed its slots: after a start, and after its event loop stood
+   * still longer than slots-stall-fence-ms (SIGSTOP, a frozen VM) — meanwhile
+   * a replica may have been promoted in its place, and a stale client must
+   * not write to the old master. Any SLOTSSTATE SET / RESET lifts it.
+   */
+  fenced = false;
+  /** Time of the last cron tick, to notice a stalled event loop before the next tick runs. */
+  lastTick = Date.now();
   /** Migration target, import source, or owner, per slot. */
   readonly peer: (string | null)[] = new Array<string | null>(SLOT_COUNT).fill(null);
 
@@ -43,8 +54,8 @@ export class SlotOwnership {
     }
   }
 
-  describe(slot: number): [string, string | null] {
-    return [NAMES[this.state[slot]!]!, this.peer[slot]!];
+  describe(slot: number, master: boolean): [string, string | null] {
+    return this.fenced && master ? ['fenced', null] : [NAMES[this.state[slot]!]!, this.peer[slot]!];
   }
 
   /**
@@ -97,15 +108,34 @@ export class SlotOwnership {
 
 const tables = new WeakMap<Server, SlotOwnership>();
 
-/** The server's table, created (all owned) with its guard on first use. */
+/** The server's table, created (all owned; fenced if slots-managed) with its guard on first use, or at start for a managed server. */
 export function ownershipOf(server: Server): SlotOwnership {
   let t = tables.get(server);
   if (t === undefined) {
     const table = new SlotOwnership();
     t = table;
     tables.set(server, table);
+    const managed = server.config.get('slots-managed') === 'yes';
+    table.fenced = managed;
+    // Checked by the next tick and by the next command, whichever comes first after the loop resumes.
+    const stalled = (): void => {
+      const limit = server.config.num('slots-stall-fence-ms');
+      const idle = Date.now() - table.lastTick;
+      if (managed && !server.isReplica && limit > 0 && idle > limit && !table.fenced) {
+        table.fenced = true;
+        server.log.warning(`The event loop stood still for ${idle} ms: no key is served until the dashboard confirms the slots`);
+      }
+    };
+    server.cronHooks.push(() => {
+      stalled();
+      table.lastTick = Date.now();
+    });
     server.guards.push((c, cmd, argv) => {
       if (c.flags.master || isCodisCommand(cmd)) return null;
+      if (managed && !server.isReplica) {
+        stalled();
+        if (table.fenced && (cmd.parent ?? cmd).spec.keys !== undefined && keyPositions((cmd.parent ?? cmd).spec, argv)?.length) return FENCED;
+      }
       const r = table.check(c, cmd, argv);
       // ASKING covers exactly the next command.
       if ((cmd.parent ?? cmd).spec.name !== 'asking') c.asking = false;
