@@ -54,6 +54,37 @@ export const E = {
   MAX_CLIENTS: 'ERR max number of clients reached',
 } as const;
 
+/*
+ * codis-server's texts for the asynchronous migration (slots_async.c): the
+ * replies of SLOTSMGRT*-ASYNC and friends on the source, and the messages of
+ * the SLOTSRESTORE-ASYNC-ACK replies the target sends back (those are not
+ * error replies but the third element of an ACK array).
+ */
+export const CODIS_ASYNC = {
+  BAD_ARG: (what: string, value: string) => `ERR invalid value of ${what} (${value})`,
+  DB_BUSY: 'ERR the specified DB is being migrated',
+  CONNECT: (host: string, port: number) => `ERR create client to ${host}:${port} failed`,
+  INTERRUPTED: (why: string) => `ERR interrupted: ${why}`,
+  KEY_IN_FLIGHT: 'ERR the specified key is being migrated',
+  ACK_DENIED: 'ERR invalid client, permission denied',
+  // ACK messages (errno -1 unless said otherwise).
+  ACK_DB_BUSY: 'the specified DB is being migrated',
+  ACK_ARGC: (argc: number, cmd: string) => `wrong number of arguments (argc=${argc},cmd=${cmd})`,
+  ACK_UNKNOWN: (argc: number, cmd: string) => `unknown command (argc=${argc},cmd=${cmd})`,
+  ACK_TTL: (ttl: string) => `invalid TTL value (TTL=${ttl})`,
+  ACK_HINT: (hint: string) => `invalid Hint value (Hint=${hint})`,
+  ACK_NO_KEY: (key: string) => `the specified key doesn't exist (${key})`,
+  ACK_KEY_EXISTS: (key: string) => `the specified key already exists (${key})`,
+  ACK_CHECKSUM: 'invalid payload checksum',
+  ACK_BODY: 'invalid payload body',
+  ACK_WRONG_TYPE: (expectType: number, expectEnc: number, gotType: number, gotEnc: number) =>
+    `wrong type (expect=${expectType}/${expectEnc},got=${gotType}/${gotEnc})`,
+  ACK_SCORE: (i: number) => `invalid zset score ([${i}]), bad raw bits`,
+  ACK_NO_PASSWORD: 'Client sent AUTH, but no password is set',
+  ACK_BAD_PASSWORD: 'invalid password',
+  ACK_BAD_DB: (db: string) => `invalid DB index (${db})`,
+} as const;
+
 /** The argument preview in "unknown command" errors: up to 128 chars per arg, quoted. */
 export function argsPreview(args: readonly Uint8Array[]): string {
   let s = '';

@@ -285,8 +285,16 @@ export class Server {
     if (watchers.size === 0) m.delete(key);
   }
 
+  /**
+   * Set while keys are in flight in an asynchronous migration
+   * (server/slots/async-migrate.ts): told of every key a write, an expiry or
+   * an eviction changes, so a key that changes while being sent is sent again.
+   */
+  keyTouchedHook: ((db: Db, key: string) => void) | null = null;
+
   /** signalModifiedKey: a write to the key fails every transaction watching it. */
   touchWatched(db: Db, key: string): void {
+    if (this.keyTouchedHook !== null) this.keyTouchedHook(db, key);
     const watchers = this.watchedKeys[db.id]!.get(key);
     if (watchers === undefined) return;
     for (const [c, wk] of watchers) {

@@ -34,7 +34,7 @@ describe('command table and handlers', () => {
   });
 
   it('every write command declares its keys or is explicitly keyless', () => {
-    const keyless = new Set(['flushall', 'flushdb', 'swapdb', 'publish', 'spublish', 'function|flush', 'debug', 'pfselftest', 'slotsdel', 'slotsmgrtone', 'slotsmgrttagone', 'slotsmgrtslot', 'slotsmgrttagslot', 'slotsstate|set', 'slotsstate|reset', 'slotsmgrt-exec-wrapper']);
+    const keyless = new Set(['flushall', 'flushdb', 'swapdb', 'publish', 'spublish', 'function|flush', 'debug', 'pfselftest', 'slotsdel', 'slotsmgrtone', 'slotsmgrttagone', 'slotsmgrtslot', 'slotsmgrttagslot', 'slotsstate|set', 'slotsstate|reset', 'slotsmgrt-exec-wrapper', 'slotsmgrtone-async', 'slotsmgrttagone-async', 'slotsmgrtslot-async', 'slotsmgrttagslot-async', 'slotsrestore-async-ack']);
     const bad = allCommands().filter((c) => c.spec.flags.includes('write') && !(c.spec.keys?.length) && !keyless.has(c.fullName));
     expect(bad.map((c) => c.fullName)).toEqual([]);
   });

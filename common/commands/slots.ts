@@ -26,5 +26,20 @@ export const slotsCommands = [
   { name: "slotsmgrttagone", group: "slots", since: "codis-3.2", summary: "Move a key and the keys sharing its hash tag to another server (blocking)", arity: 5, flags: ["write"] },
   { name: "slotsmgrtslot", group: "slots", since: "codis-3.2", summary: "Move a random key of a slot to another server (blocking)", arity: 5, flags: ["write"] },
   { name: "slotsmgrttagslot", group: "slots", since: "codis-3.2", summary: "Move a random key of a slot and its hash-tag mates to another server (blocking)", arity: 5, flags: ["write"] },
+  // The asynchronous migration (codis-server's slots_async.c): the caller waits for the target's ACKs, the server does not.
+  { name: "slotsmgrtone-async", group: "slots", since: "codis-3.2", summary: "Move keys to another server in the background; replies the count moved once the target acknowledged them", arity: -7, flags: ["write", "noscript", "no_multi"] },
+  { name: "slotsmgrttagone-async", group: "slots", since: "codis-3.2", summary: "Move keys and the keys sharing their hash tags to another server in the background; replies the count moved", arity: -7, flags: ["write", "noscript", "no_multi"] },
+  { name: "slotsmgrtslot-async", group: "slots", since: "codis-3.2", summary: "Move a batch of keys of a slot to another server in the background; replies [moved, remaining]", arity: 8, flags: ["write", "noscript", "no_multi"] },
+  { name: "slotsmgrttagslot-async", group: "slots", since: "codis-3.2", summary: "Move a batch of keys of a slot, with their hash-tag mates, to another server in the background; replies [moved, remaining]", arity: 8, flags: ["write", "noscript", "no_multi"] },
+  { name: "slotsmgrt-async-fence", group: "slots", since: "codis-3.2", summary: "Wait for the asynchronous migration batch of this db to finish", arity: -1, flags: ["readonly", "noscript", "no_multi"] },
+  { name: "slotsmgrt-async-cancel", group: "slots", since: "codis-3.2", summary: "Abort the asynchronous migration of this db and drop its connection: 1, or 0 when there was none", arity: -1, flags: ["fast"] },
+  { name: "slotsmgrt-async-status", group: "slots", since: "codis-3.2", summary: "The asynchronous migration of this db: connection, batch and current key", arity: -1, flags: ["fast"] },
+  {
+    name: "slotsrestore-async", group: "slots", since: "codis-3.2", summary: "Apply one message of an asynchronous migration (delete, expire, string, object, list, hash, dict, zset); replies an ACK", arity: -2, flags: ["write", "denyoom"],
+    keys: [{ flags: ["OW", "update"], begin: { index: 2 }, find: { range: { lastkey: 0, step: 1, limit: 0 } } }],
+  },
+  { name: "slotsrestore-async-auth", group: "slots", since: "codis-3.2", summary: "Authenticate an asynchronous migration connection; replies an ACK", arity: 2, flags: ["noscript", "loading", "stale", "fast", "no_auth"] },
+  { name: "slotsrestore-async-select", group: "slots", since: "codis-3.2", summary: "Select the db of an asynchronous migration connection; replies an ACK", arity: 2, flags: ["loading", "fast"] },
+  { name: "slotsrestore-async-ack", group: "slots", since: "codis-3.2", summary: "The target's acknowledgement of a migration message (read by the source on its own connection; refused from clients)", arity: 3, flags: ["write"] },
   { name: "slotsmgrt-exec-wrapper", group: "slots", since: "codis-3.2", summary: "Run a command on a key of a migrating slot if the key is still here: [code, reply]", arity: -3, flags: ["write", "denyoom"] },
 ] as const satisfies readonly CommandSpec[];

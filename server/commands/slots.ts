@@ -3,12 +3,16 @@
  * codis-server's replies and error texts: SLOTSHASHKEY, SLOTSINFO,
  * SLOTSSCAN, SLOTSCHECK, SLOTSDEL, SLOTSRESTORE, and the synchronous
  * migration commands SLOTSMGRTONE, SLOTSMGRTTAGONE, SLOTSMGRTSLOT,
- * SLOTSMGRTTAGSLOT (server/slots/migrate.ts).
+ * SLOTSMGRTTAGSLOT (server/slots/migrate.ts); the asynchronous family is in
+ * slots-async.ts.
  */
 import type { Handler } from './index.js';
 import type { Client } from '../client.js';
-import { E } from '../../common/errors.js';
-import { SLOT_COUNT, hashTagRangeLatin1, slotOf, slotOfLatin1 } from '../../common/slots.js';
+import { CODIS_ASYNC, E } from '../../common/errors.js';
+import { SLOT_COUNT, slotOf, slotOfLatin1 } from '../../common/slots.js';
+import { tagMates } from '../slots/tags.js';
+import { keyInFlight } from '../slots/async-migrate.js';
+import { slotsAsyncHandlers } from './slots-async.js';
 import { isArg, keyOf, toInt } from './args.js';
 import { loadDumpPayload, loadLimitsFromConfig, verifyDumpPayload, RdbFormatError } from '../persistence/rdb-value.js';
 import type { RedisObject } from '../types/object.js';
@@ -16,7 +20,7 @@ import { createDumpPayload, writeOptionsFromConfig } from '../persistence/rdb-va
 import { encodeCommand } from '../persistence/aof-reader.js';
 import { migrateSync } from '../slots/migrate.js';
 import { call } from '../dispatch.js';
-import { lookupCommand } from '../../common/commands/index.js';
+import { F, lookupCommand } from '../../common/commands/index.js';
 import { IMPORTING, MIGRATING, NOT_OWNED, OWNED, ownershipOf } from '../slots/ownership.js';
 
 const INT_MIN = -2147483648;
@@ -232,19 +236,6 @@ function timeoutOrReply(c: Client, b: Buffer): number | null {
   return v === 0 ? 100 : v;
 }
 
-/** The hash tag of a key, or null when it has none (the slot function's rule: an empty tag is no tag). */
-function tagOf(key: string): string | null {
-  const [start, end] = hashTagRangeLatin1(key);
-  return start === 0 && end === key.length ? null : key.slice(start, end);
-}
-
-/** The key and, for the TAG variants, every key of its slot with the same hash tag (Codis moves them together). */
-function withTagMates(c: Client, key: string): string[] {
-  const tag = tagOf(key);
-  if (tag === null) return [key];
-  return (c.db.slotKeys[slotOfLatin1(key)] ?? []).filter((k) => tagOf(k) === tag);
-}
-
 /**
  * Moves `keys` (those that exist) to host:port; returns how many moved, or
  * -1 after replying with the error. On success they are deleted here and
@@ -296,7 +287,7 @@ function mgrtOne(tag: boolean): Handler {
     const t = targetOrReply(c, argv);
     if (t === null) return;
     const key = keyOf(argv[4]!);
-    const n = migrateKeys(c, t.host, t.port, t.timeoutMs, tag ? withTagMates(c, key) : [key]);
+    const n = migrateKeys(c, t.host, t.port, t.timeoutMs, tag ? tagMates(c.db, key) : [key]);
     if (n >= 0) c.reply.int(n);
   };
 }
@@ -312,7 +303,7 @@ function mgrtSlot(tag: boolean): Handler {
     let n = 0;
     if (keys.length > 0) {
       const key = keys[Math.floor(Math.random() * keys.length)]!;
-      n = migrateKeys(c, t.host, t.port, t.timeoutMs, tag ? withTagMates(c, key) : [key]);
+      n = migrateKeys(c, t.host, t.port, t.timeoutMs, tag ? tagMates(c.db, key) : [key]);
       if (n < 0) return;
     }
     c.reply.array(2);
@@ -327,10 +318,10 @@ function mgrtSlot(tag: boolean): Handler {
  * SLOTSMGRT-EXEC-WRAPPER hashkey command [args...]: how a proxy reaches a key
  * of a slot being migrated (Codis's semi-async forwarding). Replies
  * [code, value]: -1 with an error for a bad command; 0 when the key is not
- * here (the proxy then asks the target); 2 with the command's own reply when
- * it ran here. (Codis's code 1, "being migrated, retry", belongs to the async
- * migration, where keys are in flight; a synchronous migration never leaves
- * one half-moved.)
+ * here (the proxy then asks the target); 1 when the key is in flight in an
+ * asynchronous batch and the command is not read-only (the proxy retries:
+ * reads are still served here, where the key stays until the target has
+ * acknowledged it); 2 with the command's own reply when it ran here.
  */
 const execWrapper: Handler = (c, argv) => {
   c.reply.array(2);
@@ -350,9 +341,15 @@ const execWrapper: Handler = (c, argv) => {
     c.error(`ERR wrong number of arguments for command (${name})`);
     return;
   }
-  if (c.db.lookupWrite(keyOf(argv[1]!)) === undefined) {
+  const key = keyOf(argv[1]!);
+  if (c.db.lookupWrite(key) === undefined) {
     c.reply.int(0);
     c.error("ERR the specified key doesn't exist");
+    return;
+  }
+  if ((cmd.flags & F.readonly) === 0 && keyInFlight(c.server, c.dbIndex, key)) {
+    c.reply.int(1);
+    c.error(CODIS_ASYNC.KEY_IN_FLIGHT);
     return;
   }
   c.reply.int(2);
@@ -446,4 +443,5 @@ export const slotsHandlers: Record<string, Handler> = {
   slotshashkey, slotsinfo, slotsscan, slotscheck, slotsdel, slotsrestore,
   slotsmgrtone: mgrtOne(false), slotsmgrttagone: mgrtOne(true),
   slotsmgrtslot: mgrtSlot(false), slotsmgrttagslot: mgrtSlot(true),
+  ...slotsAsyncHandlers,
 };
