@@ -24,6 +24,7 @@ import type { CommandInfo } from '../../common/commands/index.js';
 import { keyPositions, isCodisCommand } from '../../common/commands/index.js';
 import { SLOT_COUNT, slotOf } from '../../common/slots.js';
 import { E } from '../../common/errors.js';
+import { keyInFlight } from './async-migrate.js';
 
 export const OWNED = 1;
 export const MIGRATING = 2;
@@ -115,6 +116,7 @@ export function ownershipOf(server: Server): SlotOwnership {
     const table = new SlotOwnership();
     t = table;
     tables.set(server, table);
+    table.inFlight = (db, key) => keyInFlight(server, db, key);
     const managed = server.config.get('slots-managed') === 'yes';
     table.fenced = managed;
     // Checked by the next tick and by the next command, whichever comes first after the loop resumes.
