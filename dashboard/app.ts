@@ -140,10 +140,22 @@ export async function buildApp(coord: Coordinator, token: string, opts: AppOptio
       return { ...plan, applied: true, created: created.length };
     });
 
+    api.get('/api/ha', { schema: { summary: 'Failure detection and failover: settings, the health of every server, failovers so far' } },
+      async () => ({ settings: coord.ha.settings, health: Object.fromEntries(coord.ha.health), events: coord.ha.events }));
+    api.put('/api/ha', {
+      schema: {
+        summary: 'Turn automatic failover or replica migration on or off (until the dashboard restarts; flags set the start value)',
+        body: Type.Object({ autoFailover: Type.Optional(Type.Boolean()), replicaMigration: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        response: err,
+      },
+    }, async (req) => {
+      coord.ha.settings = { ...coord.ha.settings, ...req.body };
+      return coord.ha.settings;
+    });
     api.get('/api/servers', { schema: { summary: 'INFO essentials of every server' } }, async () => coord.serverSummaries());
     api.get('/api/stats', { schema: { summary: "Live counters: every proxy's (ops, errors, sessions, latency sums) and every server's summary" } }, async () => coord.stats());
-    api.post('/api/groups/:id/promote', { schema: { summary: 'Promote a replica to master (a lossless switchover when the master is up)', params: Type.Object({ id: GroupId }), body: Type.Object({ addr: Addr }), response: err } },
-      async (req) => coord.promote(req.params.id, req.body.addr));
+    api.post('/api/groups/:id/promote', { schema: { summary: 'Promote a replica to master (a lossless switchover when the master is up)', params: Type.Object({ id: GroupId }), body: Type.Object({ addr: Addr, catchUpMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600000 })) }), response: err } },
+      async (req) => coord.promote(req.params.id, req.body.addr, { catchUpMs: req.body.catchUpMs }));
     api.post('/api/groups/:id/resync', { schema: { summary: "Point a group's replicas at its master again", params: Type.Object({ id: GroupId }), response: err } },
       async (req) => coord.resyncGroup(req.params.id));
     api.post('/api/groups/resync', { schema: { summary: 'Resync the replicas of every group' } },

@@ -16,6 +16,7 @@ import { actionKey, groupKey, migrationKey, proxyKey, root, slotKey } from '../s
 import { DashError } from './errors.js';
 import { ServerClient, parseInfo } from './server-client.js';
 import { Migrator } from './migrator.js';
+import { HealthMonitor } from './ha.js';
 import type { ReplyValue } from '../common/resp/reply.js';
 import type { StatsSnapshot } from '../proxy/metrics.js';
 import { planRebalance, quotas, type Move } from './rebalance.js';
@@ -66,6 +67,7 @@ export class Coordinator {
   readonly serverHealth = new Map<string, OwnershipResult>();
   pushTimeoutMs = 3000;
   readonly migrator: Migrator = new Migrator(this);
+  readonly ha: HealthMonitor = new HealthMonitor(this);
   /** Password of the servers (their requirepass), for the dashboard's own commands to them. */
   backendAuth = '';
 
@@ -512,20 +514,23 @@ export class Coordinator {
   /**
    * Makes a replica the master of its group. With the old master reachable
    * this is a switchover that loses nothing: its writes are paused, the
-   * replica catches up to its offset, is promoted, the old master and the
-   * other replicas follow it, and the new table is pushed (the new master
-   * first) before the pause ends. Writes that waited on the old master then
+   * replica catches up to its offset, is promoted, the new table is pushed
+   * (the new master first), the old master and the other replicas follow
+   * it, and only then the pause ends. Writes that waited on the old master
    * meet READONLY, which the proxy retries through its new table.
-   * With the old master down the replica is promoted as it is.
+   * With the old master down — or `failover` (the health monitor's path,
+   * which does not wait for a dead master) — the replica is promoted as it
+   * is; what an asynchronous replica had not received is lost.
    */
-  async promote(id: number, addr: string, catchUpMs = 5000): Promise<GroupModel> {
+  async promote(id: number, addr: string, opts: { failover?: boolean; catchUpMs?: number } = {}): Promise<GroupModel> {
+    const catchUpMs = opts.catchUpMs ?? 5000;
     const g = this.group(id);
     const target = g.servers.find((s) => s.addr === addr);
     if (!target) throw new DashError('DASH_ERR_NO_SERVER', `${addr} is not in group-${id}`);
     if (target.role === 'master') throw new DashError('DASH_ERR_BAD_REQUEST', `${addr} is already the master of group-${id}`);
     const old = this.masterOf(id);
     let paused = false;
-    if (old !== null) {
+    if (old !== null && opts.failover !== true) {
       try {
         await this.serverCall(old, ['CLIENT', 'PAUSE', String(catchUpMs + 5000), 'WRITE']);
         paused = true;
@@ -550,12 +555,27 @@ export class Coordinator {
         servers: [{ addr, role: 'master' }, ...g.servers.filter((s) => s.addr !== addr).map((s) => ({ ...s, role: 'replica' as const }))],
       };
       await this.saveGroup(doc);
-      await this.resyncGroup(id);
       await this.pushAll([id]);
+      // A dead old master is repointed by the health monitor when it answers again.
+      const resync = this.resyncGroup(id);
+      if (paused || opts.failover !== true) await resync;
       return doc;
     } finally {
       if (paused) await this.serverCall(old!, ['CLIENT', 'UNPAUSE']).catch(() => undefined);
     }
+  }
+
+  /** Moves a replica to another group (replica migration): it follows that group's master. */
+  async moveReplica(from: number, addr: string, to: number): Promise<void> {
+    const src = this.group(from);
+    const dst = this.group(to);
+    const master = this.masterOf(to);
+    if (master === null) throw new DashError('DASH_ERR_GROUP_NO_MASTER', `group-${to} has no master server yet`);
+    if (!src.servers.some((s) => s.addr === addr && s.role === 'replica')) throw new DashError('DASH_ERR_NO_SERVER', `${addr} is not a replica of group-${from}`);
+    await this.saveGroup({ ...src, servers: src.servers.filter((s) => s.addr !== addr) });
+    await this.saveGroup({ ...dst, servers: [...dst.servers, { addr, role: 'replica' }] });
+    const i = master.lastIndexOf(':');
+    await this.serverCall(addr, ['REPLICAOF', master.slice(0, i), master.slice(i + 1)]);
   }
 
   /** INFO of one server (every section), or an error naming it. */

@@ -16,11 +16,13 @@ import { Coordinator } from './coordinator.js';
 import { buildApp } from './app.js';
 import { dashboardRegistry } from './metrics.js';
 import type { MigrationSettings } from './model.js';
+import { DEFAULT_HA, type HaSettings } from './ha.js';
 
 const FLAGS = {
   product: { type: 'string' }, storage: { type: 'string' }, listen: { type: 'string' }, token: { type: 'string' },
   config: { type: 'string' }, 'lease-ttl': { type: 'string' }, 'backend-auth': { type: 'string' },
   'migration-method': { type: 'string' }, 'migration-parallel-slots': { type: 'string' },
+  'health-check-interval': { type: 'string' }, 'down-after': { type: 'string' }, 'auto-failover': { type: 'string' }, 'replica-migration': { type: 'string' },
 } as const;
 
 export class DashboardConfigError extends Error {}
@@ -35,6 +37,7 @@ export interface DashboardOptions {
   backendAuth: string;
   /** Migration settings given at start (they are kept in storage and can be changed through the REST API). */
   migration: Partial<Pick<MigrationSettings, 'method' | 'parallelSlots'>>;
+  ha: HaSettings;
 }
 
 export function dashboardOptions(args: string[]): DashboardOptions {
@@ -79,8 +82,24 @@ export function dashboardOptions(args: string[]): DashboardOptions {
     if (!Number.isInteger(n) || n < 1 || n > 1024) throw new DashboardConfigError(`--migration-parallel-slots must be an integer 1-1024, got '${v['migration-parallel-slots']}'`);
     migration.parallelSlots = n;
   }
+  const ms = (name: string, def: number, min: number): number => {
+    const n = Number(v[name] ?? def);
+    if (!Number.isInteger(n) || n < min) throw new DashboardConfigError(`--${name} must be an integer number of ms >= ${min}, got '${v[name]}'`);
+    return n;
+  };
+  const yesNo = (name: string, def: boolean): boolean => {
+    const x = v[name];
+    if (x === undefined) return def;
+    if (x !== 'yes' && x !== 'no' && x !== 'true' && x !== 'false') throw new DashboardConfigError(`--${name} must be yes or no, got '${x}'`);
+    return x === 'yes' || x === 'true';
+  };
+  const ha: HaSettings = {
+    intervalMs: ms('health-check-interval', DEFAULT_HA.intervalMs, 100), downAfterMs: ms('down-after', DEFAULT_HA.downAfterMs, 500),
+    autoFailover: yesNo('auto-failover', DEFAULT_HA.autoFailover), replicaMigration: yesNo('replica-migration', DEFAULT_HA.replicaMigration),
+  };
+  if (ha.downAfterMs <= 2 * ha.intervalMs) throw new DashboardConfigError(`--down-after (${ha.downAfterMs}) must be more than twice --health-check-interval (${ha.intervalMs})`);
   return {
-    product, storage, listen, token: token === '' ? randomBytes(16).toString('hex') : token, tokenGenerated: token === '', leaseTtlMs: ttl,
+    ha, product, storage, listen, token: token === '' ? randomBytes(16).toString('hex') : token, tokenGenerated: token === '', leaseTtlMs: ttl,
     backendAuth: v['backend-auth'] ?? '', migration,
   };
 }
@@ -123,6 +142,8 @@ export async function dashboardMain(args: string[]): Promise<void> {
   });
   // Resumes the migrations a previous dashboard left, and keeps proxies that missed a push up to date.
   coord.migrator.start();
+  coord.ha.settings = o.ha;
+  coord.ha.start();
   const repush = setInterval(() => void coord.repushLagging().catch(() => undefined), 2000);
   repush.unref();
   const i = o.listen.lastIndexOf(':');
@@ -133,6 +154,7 @@ export async function dashboardMain(args: string[]): Promise<void> {
     void (async () => {
       clearInterval(repush);
       await coord.migrator.stop();
+      await coord.ha.stop();
       await app.close();
       await lock!.release();
       await store.close();

@@ -45,6 +45,18 @@ export function dashboardRegistry(coord: Coordinator): Registry {
     for (const p of coord.proxies.values()) m.set({ proxy: p.doc.id, addr: p.doc.proxyAddr }, coord.proxyHealth.get(p.doc.id)?.up ? 1 : 0);
   });
 
+  new Counter({
+    name: 'shardis_dashboard_failovers_total', help: 'Automatic failovers and replica migrations done since the dashboard started', labelNames: ['kind'], registers: [reg],
+    collect(this: Counter) {
+      this.reset();
+      for (const e of coord.ha.events) if (!e.reason.startsWith('failover failed')) this.inc({ kind: e.reason.startsWith('replica migration') ? 'replica_migration' : 'failover' });
+    },
+  });
+  g('shardis_dashboard_server_check_failing_seconds', 'Seconds since the health check last succeeded, per server (0 when healthy)', ['addr'], (m) => {
+    m.reset();
+    const now = Date.now();
+    for (const [addr, h] of coord.ha.health) m.set({ addr }, h.up ? 0 : (now - h.lastOkAt) / 1000);
+  });
   // One INFO round per scrape serves every per-server gauge (they are collected concurrently).
   let round: { at: number; p: Promise<ServerSummary[]> } | null = null;
   const summaries = (): Promise<ServerSummary[]> => {

@@ -10,13 +10,17 @@ export class ServerCommandError extends Error {}
 export class ServerClient {
   private readonly conn: BackendConn;
 
-  constructor(readonly addr: string, auth: string, db: number, timeoutMs: number) {
+  constructor(readonly addr: string, auth: string, db: number, private readonly timeoutMs: number) {
     this.conn = new BackendConn(addr, { auth, db, timeoutMs, noReconnect: true });
   }
 
+  /** The reply; a server that does not answer within the timeout (frozen, partitioned) fails the call and the connection. */
   call(argv: readonly string[]): Promise<ReplyValue> {
     return new Promise((resolve, reject) => {
+      // BackendConn leaves timeouts to its owner's timer: here each call has its own.
+      const timer = setTimeout(() => this.conn.close(), this.timeoutMs);
       this.conn.send(argv, (r) => {
+        clearTimeout(timer);
         const v = decodeReply(r);
         if (v instanceof ReplyErrorValue) reject(new ServerCommandError(`${this.addr}: ${argv[0]}: ${v.message}`));
         else resolve(v);
