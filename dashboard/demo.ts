@@ -60,7 +60,8 @@ export async function demoMain(args: string[]): Promise<void> {
         const dir = join(dataDir, `group-${i + 1}`, String(p2));
         mkdirSync(dir, { recursive: true });
         // RDB snapshots in the data folder, so a restarted demo keeps its data.
-        const c = run(['server', '--port', String(p2), '--bind', '127.0.0.1', '--dir', dir, '--loglevel', 'warning', ...extra]);
+        // Managed: a master serves only once the dashboard confirmed its slots (the failover fence, docs/failover.md).
+        const c = run(['server', '--port', String(p2), '--bind', '127.0.0.1', '--dir', dir, '--loglevel', 'warning', '--slots-managed', 'yes', ...extra]);
         await waitPort(p2, `engine on ${p2}`, c);
       }
     }
