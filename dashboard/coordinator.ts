@@ -410,7 +410,7 @@ export class Coordinator {
       if (weight > 0) w.set(id, weight);
     }
     for (const id of Object.keys(weights ?? {})) {
-      if (!w.has(Number(id))) throw new DashError('DASH_ERR_NO_GROUP', `group-${id} does not exist or has no master`);
+      if (this.masterOf(Number(id)) === null) throw new DashError('DASH_ERR_NO_GROUP', `group-${id} does not exist or has no master`);
     }
     if (w.size === 0) throw new DashError('DASH_ERR_GROUP_NO_MASTER', 'no group has a master');
     const owner = this.slots.map((x) => x.doc.groupId);

@@ -65,6 +65,10 @@ describe('dashboard operations', () => {
     const plan = await call('POST', '/api/slots/rebalance', {});
     expect(plan.body.applied).toBe(false);
     expect(plan.body.moves.length).toBe(512 - 3);
+    // Weight 0 empties a group (before removing it).
+    const empty = await call('POST', '/api/slots/rebalance', { weights: { 1: 0, 2: 1 } });
+    expect(empty.body.quotas).toEqual({ 2: 1024 });
+    expect(empty.body.moves.length).toBe(1024 - 3);
     for (const s of [1021, 1022, 1023]) expect((await call('DELETE', `/api/slots/actions/${s}`)).status).toBe(204);
     expect((await call('GET', '/api/slots/actions')).body).toEqual([]);
   });
