@@ -55,7 +55,7 @@ async function cluster(dashboards = 1) {
   cleanups.push(async () => { await Promise.all(servers.map((s) => { s.proc.kill('SIGCONT'); return s.stop(); })); });
   const ports = await Promise.all(Array.from({ length: dashboards }, () => freePort()));
   const dashArgs = (port: number) => ['dashboard', '--storage', `fs:${dir}`, '--product', 'fo', '--listen', `127.0.0.1:${port}`, '--token', TOKEN,
-    '--lease-ttl', '1500', '--health-check-interval', '300', '--down-after', String(DOWN_AFTER)];
+    '--lease-ttl', '3000', '--health-check-interval', '300', '--down-after', String(DOWN_AFTER)];
   // The first one becomes the active dashboard; the others wait as standbys.
   const dash = [run(dashArgs(ports[0]!))];
   await waitFor(() => dash[0]!.out().includes('shardis dashboard for product'), 15000);

@@ -124,7 +124,7 @@ describe.each(['fs', 'etcd'] as const)('online migration under load (%s storage)
     cleanups.push(async () => { await Promise.all(servers.map((s) => s.stop())); });
     const dport = await freePort();
     const dashArgs = ['dashboard', '--storage', storage, '--product', `mig-${kind}`, '--listen', `127.0.0.1:${dport}`, '--token', TOKEN,
-      '--lease-ttl', '1500', '--migration-method', METHOD, '--migration-parallel-slots', '8'];
+      '--lease-ttl', '3000', '--migration-method', METHOD, '--migration-parallel-slots', '8'];
     let dash = run(dashArgs);
     cleanups.push(() => kill(dash.proc));
     await waitFor(() => dash.out().includes('shardis dashboard for product'), 15000);
