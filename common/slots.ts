@@ -33,8 +33,26 @@ export function hashTagRange(key: Uint8Array): [number, number] {
 
 export function slotOf(key: Uint8Array | string): number {
   const k = typeof key === 'string' ? Buffer.from(key) : key;
-  const [s, e] = hashTagRange(k);
-  return crc32(k, s, e) & (SLOT_COUNT - 1);
+  // hashTagRange and crc32 in one pass: the proxy calls this per key of every
+  // request, and for keys of a few dozen bytes the native indexOf calls and a
+  // second walk over the key cost more than the crc itself.
+  const n = k.length;
+  let c = -1;
+  for (let i = 0; i < n; i++) {
+    const b = k[i]!;
+    if (b === 123) {
+      for (let j = i + 1; j < n; j++) {
+        if (k[j] !== 125) continue;
+        if (j > i + 1) return crc32(k, i + 1, j) & (SLOT_COUNT - 1);
+        break;
+      }
+      // No tag (unclosed or empty): the whole key, with no more '{' to look for.
+      for (let m = i; m < n; m++) c = TABLE[(c ^ k[m]!) & 0xff]! ^ (c >>> 8);
+      return ((c ^ -1) >>> 0) & (SLOT_COUNT - 1);
+    }
+    c = TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  }
+  return ((c ^ -1) >>> 0) & (SLOT_COUNT - 1);
 }
 
 /** hashTagRange for a key held as a latin1 string (one char per byte). */

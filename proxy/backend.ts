@@ -7,9 +7,17 @@
  */
 import net from 'node:net';
 import { scanReply } from '../common/resp/scanner.js';
+import { fastView } from '../common/resp/decoder.js';
 import { Writer, encodeCommand } from '../common/resp/writer.js';
+import { readOptions } from './socket-reads.js';
 
 export type ReplyCallback = (reply: Buffer) => void;
+
+const EMPTY = Buffer.alloc(0);
+/** A batch of requests waits at most this many event-loop turns for more (see flushOut)... */
+const MAX_WAIT_TURNS = 3;
+/** ...and none once it holds this many bytes. */
+const WAIT_MAX_BYTES = 8 * 1024;
 
 export interface BackendOptions {
   /** Password sent with AUTH on every new connection (backend-auth). */
@@ -30,7 +38,7 @@ export function errorReply(msg: string): Buffer {
 
 export class BackendConn {
   private sock: net.Socket | null = null;
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   private readonly queue: ReplyCallback[] = [];
   private readonly sentAt: number[] = [];
   private connected = false;
@@ -62,7 +70,8 @@ export class BackendConn {
   private connect(): void {
     if (this.closed) return;
     const [host, port] = splitAddr(this.addr);
-    const s = net.connect({ host, port, noDelay: true });
+    // Reads land in buffers of our own and come straight to onData (see socket-reads.ts).
+    const s = net.connect({ host, port, noDelay: true, onread: readOptions((d) => this.onData(d)) });
     this.sock = s;
     this.connecting = true;
     s.setNoDelay(true);
@@ -85,10 +94,9 @@ export class BackendConn {
       this.queue.unshift(...checks);
       this.sentAt.unshift(...checks.map(() => Date.now()));
       for (const h of hello) s.write(h);
-      this.flushOut();
+      this.writeOut();
       this.onState(true);
     });
-    s.on('data', (d: Buffer) => this.onData(d));
     s.on('error', (e) => {
       this.lastError = e.message;
     });
@@ -97,7 +105,9 @@ export class BackendConn {
 
   private onData(d: Buffer): void {
     this.lastDataAt = this.now;
-    let buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    const buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    const memory = buf.buffer as ArrayBuffer;
+    const base = buf.byteOffset;
     let pos = 0;
     for (;;) {
       let end: number;
@@ -112,11 +122,10 @@ export class BackendConn {
       const cb = this.pushHandler ?? this.queue.shift();
       if (this.pushHandler === null) this.sentAt.shift();
       // Replies are handed out as views; the chunk is not reused, only kept alive while referenced.
-      if (cb) cb(buf.subarray(pos, end));
+      if (cb) cb(fastView(memory, base + pos, end - pos));
       pos = end;
     }
-    this.buf = pos >= buf.length ? Buffer.alloc(0) : buf.subarray(pos);
-    buf = this.buf;
+    this.buf = pos >= buf.length ? EMPTY : buf.subarray(pos);
   }
 
   private onClose(): void {
@@ -124,7 +133,7 @@ export class BackendConn {
     this.connected = false;
     this.connecting = false;
     this.sock = null;
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
     const pending = this.queue.splice(0);
     this.sentAt.length = 0;
     this.out.take();
@@ -143,7 +152,7 @@ export class BackendConn {
 
   /**
    * Sends a command; the callback gets the raw reply (or an error reply).
-   * Commands queued in one event-loop turn leave in one socket write.
+   * Commands leave in one socket write per batch (see flushOut).
    */
   send(argv: readonly (Uint8Array | string)[], cb: ReplyCallback): void {
     if (!this.connected && !this.connecting) {
@@ -162,14 +171,49 @@ export class BackendConn {
 
   private readonly out = new Writer();
   private flushScheduled = false;
+  /** Event-loop turns the batch in `out` has waited, and its size when last looked at. */
+  private waited = 0;
+  private waitedSize = 0;
   /** Time stamp for timeouts, refreshed by the proxy's timer rather than per request. */
   now = Date.now();
   /** When the server last sent anything (to the timer's precision): the proxy's evidence that it is alive. */
   lastDataAt = 0;
+  /**
+   * Writes the batch of requests, after the poll phase that queued them, or
+   * a few turns later while the batch keeps growing: unpipelined clients'
+   * requests trickle in over consecutive poll phases, and one write for all
+   * of them (one wake-up of the server, one read of its replies) costs less
+   * CPU on both sides than a write per phase. Measured with -c 50 -P 1
+   * (GET, medians of 8 alternating runs): 9.5 µs of proxy CPU per request
+   * against 10.8 µs when writing after every phase; each extra turn costs
+   * an epoll_wait with no timeout, a write and a read cost more. A turn that
+   * brings nothing new sends at once, so a lone request waits one turn
+   * (microseconds), never a timer.
+   */
   private readonly flushOut = (): void => {
+    const size = this.out.size;
+    if (this.waited < MAX_WAIT_TURNS && size < WAIT_MAX_BYTES && (this.waited === 0 || size > this.waitedSize)) {
+      this.waited++;
+      this.waitedSize = size;
+      setImmediate(this.flushOut);
+      return;
+    }
+    this.waited = 0;
     this.flushScheduled = false;
+    this.writeOut();
+  };
+
+  /** Writes everything queued, now. */
+  private writeOut(): void {
     const s = this.sock;
     if (s === null || !this.connected) return;
+    const shared = this.out.takeShared();
+    if (shared !== null) {
+      // Usually the kernel takes the bytes at once and the buffer is reused as is; else the write keeps it.
+      s.write(shared);
+      if (s.writableLength > 0) this.out.detach();
+      return;
+    }
     const chunks = this.out.take();
     if (chunks.length === 1) s.write(chunks[0]!);
     else {
@@ -177,7 +221,7 @@ export class BackendConn {
       for (const c of chunks) s.write(c);
       s.uncork();
     }
-  };
+  }
 
   /** Fails the connection if the oldest request has waited longer than the timeout. */
   checkTimeout(now: number): void {
@@ -206,18 +250,20 @@ export function splitAddr(addr: string): [string, number] {
  */
 export class BackendPool {
   private readonly conns = new Map<number, BackendConn[]>();
+  private db0: BackendConn[] | null = null;
   private rr = 0;
 
   constructor(readonly addr: string, private readonly opts: Omit<BackendOptions, 'db'> & { parallel: number }, private readonly onState: (addr: string, up: boolean) => void = () => {}) {}
 
   get(db: number, resp: 2 | 3 = 2): BackendConn {
-    // Connections per database and protocol: a number key keeps the lookup cheap.
+    // Connections per database and protocol: a number key keeps the lookup cheap, and db 0 over RESP2 skips it.
     const key = resp === 2 ? db : -1 - db;
-    let list = this.conns.get(key);
-    if (list === undefined) {
+    let list = key === 0 ? this.db0 : this.conns.get(key);
+    if (list === undefined || list === null) {
       list = [];
       for (let i = 0; i < this.opts.parallel; i++) list.push(new BackendConn(this.addr, { ...this.opts, db, resp }, (up) => this.onState(this.addr, up)));
       this.conns.set(key, list);
+      if (key === 0) this.db0 = list;
     }
     const c = list.length === 1 ? list[0]! : list[(this.rr++) % list.length]!;
     return c;
@@ -254,5 +300,6 @@ export class BackendPool {
   close(): void {
     for (const l of this.conns.values()) for (const c of l) c.close();
     this.conns.clear();
+    this.db0 = null;
   }
 }

@@ -27,6 +27,9 @@ export function isError(reply: Buffer): boolean {
 
 export type Merge = 'array' | 'sum' | 'ok';
 
+/** Shared: replies are only ever written out, never modified. */
+const OK = Buffer.from('+OK\r\n');
+
 /**
  * Merges the replies of the parts. `order[i]` lists, for part i, the indexes
  * (in the original key order) of the keys it carried.
@@ -35,7 +38,7 @@ export function mergeReplies(merge: Merge, replies: Buffer[], order: number[][],
   for (const r of replies) if (isError(r)) return r;
   switch (merge) {
     case 'ok':
-      return Buffer.from('+OK\r\n');
+      return OK;
     case 'sum': {
       let n = 0;
       for (const r of replies) {

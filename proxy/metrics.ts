@@ -43,12 +43,19 @@ export class ProxyStats {
   redirects = 0;
   sessionsTotal = 0;
 
+  /** The last command's entry: a request's call, latency and error usually hit it without a Map lookup. */
+  private lastName = '';
+  private last: CommandStat | null = null;
+
   private get(name: string): CommandStat {
+    if (name === this.lastName && this.last !== null) return this.last;
     let s = this.commands.get(name);
     if (s === undefined) {
       s = new CommandStat();
       this.commands.set(name, s);
     }
+    this.lastName = name;
+    this.last = s;
     return s;
   }
 
@@ -73,6 +80,7 @@ export class ProxyStats {
 
   reset(): void {
     this.commands.clear();
+    this.last = null;
     this.total = 0;
     this.errors = 0;
     this.redirects = 0;

@@ -42,7 +42,8 @@ export class Proxy {
   nextSessionId = 1;
   readonly startTime = Date.now();
   private server: net.Server | null = null;
-  private readonly flushQueue = new Set<Session>();
+  /** Sessions with replies to write after this poll phase (an array and a flag: a Set cleared every turn rehashes every turn). */
+  private readonly flushQueue: Session[] = [];
   private flushScheduled = false;
   private timer: NodeJS.Timeout | null = null;
   port = 0;
@@ -62,7 +63,8 @@ export class Proxy {
     const i = this.opts.listen.lastIndexOf(':');
     const host = this.opts.listen.slice(0, i);
     const port = Number(this.opts.listen.slice(i + 1));
-    const server = net.createServer({ noDelay: true }, (sock) => {
+    // Paused: a Session takes the socket over to read with `onread` (proxy/socket-reads.ts).
+    const server = net.createServer({ noDelay: true, pauseOnConnect: true }, (sock) => {
       if (this.sessions.size >= this.opts.maxClients) {
         sock.end('-ERR max number of clients reached\r\n');
         return;
@@ -105,21 +107,32 @@ export class Proxy {
 
   sessionClosed(s: Session): void {
     this.sessions.delete(s);
-    this.flushQueue.delete(s);
+    s.flushQueued = false;
   }
 
   queueFlush(s: Session): void {
-    this.flushQueue.add(s);
+    if (s.flushQueued) return;
+    s.flushQueued = true;
+    this.flushQueue.push(s);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       // After the whole poll phase: replies from several backends for one client leave in one write.
-      setImmediate(() => {
-        this.flushScheduled = false;
-        for (const x of this.flushQueue) x.flush();
-        this.flushQueue.clear();
-      });
+      setImmediate(this.flushAll);
     }
   }
+
+  private readonly flushAll = (): void => {
+    this.flushScheduled = false;
+    const q = this.flushQueue;
+    // A flush can queue more (a request answered at once): they are in q by then and flushed here too.
+    for (let i = 0; i < q.length; i++) {
+      const x = q[i]!;
+      if (!x.flushQueued) continue;
+      x.flushQueued = false;
+      x.flush();
+    }
+    q.length = 0;
+  };
 
   /** COMMAND [COUNT|INFO ...]: from the same table the engine serves. */
   commandReply(s: Session, cmd: CommandInfo, argv: Buffer[]): void {

@@ -19,6 +19,7 @@ import { BackendConn, errorReply } from './backend.js';
 import { Transaction } from './transaction.js';
 import { Subscriber } from './subscriber.js';
 import { scanCommand, allGroupsCommand } from './cluster-commands.js';
+import { adoptAccepted } from './socket-reads.js';
 
 /** A request's place in the reply order. */
 interface Pending {
@@ -56,6 +57,29 @@ const ASKING = [Buffer.from('ASKING')];
 const ADMIN_COMMANDS = new Set(['flushall', 'flushdb', 'config|get', 'config|set', 'config|resetstat', 'function|flush']);
 const ignore = (): void => {};
 
+/*
+ * The last command name looked up, as sent (bytes, any case): consecutive
+ * requests usually repeat it, and comparing a few bytes is cheaper than
+ * making a string of them and hashing it for the table lookup.
+ */
+const lastName = Buffer.alloc(32);
+let lastNameLen = -1;
+let lastCommand: CommandInfo | null = null;
+
+function sameName(a: Buffer): boolean {
+  const n = a.length;
+  if (n !== lastNameLen) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== lastName[i]) return false;
+  return true;
+}
+
+function rememberName(a: Buffer, cmd: CommandInfo): void {
+  if (a.length > lastName.length) return;
+  lastName.set(a);
+  lastNameLen = a.length;
+  lastCommand = cmd;
+}
+
 export class Session {
   readonly id: number;
   private readonly parser: RequestParser;
@@ -67,6 +91,8 @@ export class Session {
   private paused = false;
   readonly createdAt = Date.now();
   lastActive = Date.now();
+  /** In the proxy's list of sessions to flush after this poll phase. */
+  flushQueued = false;
   ops = 0;
   tx: Transaction | null = null;
   watch: { slot: number; conn: BackendConn } | null = null;
@@ -74,13 +100,17 @@ export class Session {
   /** Dedicated connection for blocking commands, kept for the next one to the same server. */
   private blockConn: BackendConn | null = null;
 
-  constructor(readonly proxy: Proxy, private readonly sock: net.Socket) {
+  private readonly sock: net.Socket;
+
+  /** `accepted`: a socket the server created paused (pauseOnConnect), taken over by adoptAccepted(). */
+  constructor(readonly proxy: Proxy, accepted: net.Socket) {
     this.id = proxy.nextSessionId++;
     this.authenticated = proxy.opts.sessionAuth === '';
-    this.parser = new RequestParser({ maxBulkLen: 512 * 1024 * 1024, authRequired: !this.authenticated });
+    this.parser = new RequestParser({ maxBulkLen: 512 * 1024 * 1024, authRequired: !this.authenticated }, true);
     this.sub = new Subscriber(this);
+    const sock = adoptAccepted(accepted, (d) => this.onData(d));
+    this.sock = sock;
     sock.setNoDelay(true);
-    sock.on('data', (d: Buffer) => this.onData(d));
     sock.on('error', () => sock.destroy());
     sock.on('close', () => {
       this.releasePinned();
@@ -222,11 +252,16 @@ export class Session {
 
   /** Resolves argv to a command, or replies with the error and returns null. */
   private resolve(argv: Buffer[]): CommandInfo | null {
-    const name = argv[0]!.toString('latin1');
-    let cmd = lookupCommand(name);
+    const a0 = argv[0]!;
+    let cmd = sameName(a0) ? lastCommand! : undefined;
     if (cmd === undefined) {
-      this.error(E.UNKNOWN_COMMAND(name.slice(0, 128), argsPreview(argv.slice(1))));
-      return null;
+      const name = a0.toString('latin1');
+      cmd = lookupCommand(name);
+      if (cmd === undefined) {
+        this.error(E.UNKNOWN_COMMAND(name.slice(0, 128), argsPreview(argv.slice(1))));
+        return null;
+      }
+      rememberName(a0, cmd);
     }
     if (cmd.subcommands !== null && argv.length >= 2) {
       const sub = cmd.subcommands.get(argv[1]!.toString('latin1').toLowerCase());
@@ -358,37 +393,44 @@ export class Session {
   private split(cmd: CommandInfo, argv: Buffer[], keys: number[], merge: 'array' | 'sum' | 'ok'): void {
     const ks = cmd.spec.keys![0]!;
     const step = 'range' in ks.find ? ks.find.range.step : 1;
-    const byGroup = new Map<number, { argv: Buffer[]; order: number[]; slot: number }>();
+    const router = this.proxy.router;
+    // A handful of groups: parallel arrays searched in a line cost less than a Map per request.
+    const gids: number[] = [];
+    const parts: { argv: Buffer[]; slot: number }[] = [];
+    const orders: number[][] = [];
     for (let i = 0; i < keys.length; i++) {
       const pos = keys[i]!;
       const slot = slotOf(argv[pos]!);
-      const gid = this.proxy.router.groupOfSlot(slot);
-      let part = byGroup.get(gid);
-      if (part === undefined) {
-        part = { argv: [argv[0]!], order: [], slot };
-        byGroup.set(gid, part);
+      const gid = router.groupOfSlot(slot);
+      let k = 0;
+      while (k < gids.length && gids[k] !== gid) k++;
+      if (k === gids.length) {
+        gids.push(gid);
+        parts.push({ argv: [argv[0]!], slot });
+        orders.push([]);
       }
+      const part = parts[k]!;
       for (let j = 0; j < step; j++) part.argv.push(argv[pos + j]!);
-      part.order.push(i);
+      orders[k]!.push(i);
     }
     const readOnly = (cmd.flags & F.readonly) !== 0;
-    if (byGroup.size === 1) {
-      this.forward(byGroup.values().next().value!.slot, argv, readOnly, cmd.fullName);
+    if (parts.length === 1) {
+      this.forward(parts[0]!.slot, argv, readOnly, cmd.fullName);
       return;
     }
     const fill = this.reserve(cmd.fullName);
-    const parts = [...byGroup.values()];
     const replies: Buffer[] = new Array<Buffer>(parts.length);
     let left = parts.length;
-    parts.forEach((part, i) => {
-      const conn = this.proxy.router.backendFor(part.slot, this.db, readOnly, this.resp);
-      const done = (r: Buffer) => {
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      const done = (r: Buffer): void => {
         replies[i] = r;
-        if (--left === 0) fill(mergeReplies(merge, replies, parts.map((x) => x.order), keys.length));
+        if (--left === 0) fill(mergeReplies(merge, replies, orders, keys.length));
       };
+      const conn = router.backendFor(part.slot, this.db, readOnly, this.resp);
       if (conn === null) done(errorReply('ERR the proxy has no slot table yet'));
       else conn.send(part.argv, this.following(part.argv, part.slot, done));
-    });
+    }
   }
 
   private local(name: string, cmd: CommandInfo, argv: Buffer[]): void {
@@ -538,12 +580,19 @@ export class Session {
   flush(): void {
     const q = this.pending;
     let n = 0;
-    while (n < q.length && q[n]!.reply !== null) {
-      this.out.raw(q[n]!.reply!);
-      n++;
+    while (n < q.length && q[n]!.reply !== null) n++;
+    if (n === 1 && this.out.empty) {
+      // The common unpipelined case: the reply (a view of the backend's read) leaves as is, uncopied.
+      this.sock.write(q.shift()!.reply!);
+    } else if (n > 0) {
+      for (let i = 0; i < n; i++) this.out.raw(q[i]!.reply!);
+      q.splice(0, n);
     }
-    if (n > 0) q.splice(0, n);
-    if (!this.out.empty) {
+    const shared = this.out.takeShared();
+    if (shared !== null) {
+      this.sock.write(shared);
+      if (this.sock.writableLength > 0) this.out.detach();
+    } else if (!this.out.empty) {
       const chunks = this.out.take();
       if (chunks.length === 1) this.sock.write(chunks[0]!);
       else {

@@ -149,6 +149,38 @@ describe('proxy routing', () => {
     r.disconnect();
   });
 
+  it('passes values far larger than its read buffers both ways, whole and split across groups', async () => {
+    const r = new Redis({ port: proxy.port, lazyConnect: true });
+    await r.connect();
+    const [a, b] = [keysPerGroup(1)[0]![0]!, keysPerGroup(1)[1]![0]!];
+    const big = Buffer.alloc(3 * 1024 * 1024 + 7);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 12)) & 0xff;
+    const big2 = Buffer.from(big.subarray(5, 200_005));
+    await r.mset(a, big, b, big2);
+    const [x, y] = await r.mgetBuffer(a, b);
+    expect(x!.equals(big) && y!.equals(big2)).toBe(true);
+    expect((await r.getBuffer(a))!.equals(big)).toBe(true);
+    r.disconnect();
+  });
+
+  it('with --max-pipeline, stops reading a client with that many requests in flight and resumes as they are answered', async () => {
+    const p2 = await startProxy(['--listen', '127.0.0.1:0', '--max-pipeline', '8']);
+    p2.setTable(table(backends.map((b) => b.port)));
+    try {
+      const r = new Redis({ port: p2.port, lazyConnect: true });
+      await r.connect();
+      const val = 'v'.repeat(5000);
+      const p = r.pipeline();
+      for (let i = 0; i < 2000; i++) p.set(`mp:${i}`, `${i}:${val}`);
+      for (let i = 0; i < 2000; i++) p.get(`mp:${i}`);
+      const res = await p.exec();
+      expect(res!.slice(2000).every((x, i) => x[1] === `${i}:${val}`)).toBe(true);
+      r.disconnect();
+    } finally {
+      await p2.close();
+    }
+  });
+
   it('closes the connection after a protocol error, like Redis', async () => {
     const c = new RawClient(proxy.port);
     await c.connect();

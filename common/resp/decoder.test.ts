@@ -36,6 +36,24 @@ describe('request parser', () => {
     }
   });
 
+  it('gives Buffers that work as Buffers with fastViews (the proxy\'s parser), at every split point', () => {
+    const b = Buffer.from(pipeline);
+    for (let i = 1; i < b.length; i++) {
+      const p = new RequestParser(limits(), true);
+      const cmds: Buffer[][] = [];
+      for (const c of [b.subarray(0, i), b.subarray(i)]) {
+        p.push(c);
+        for (let a = p.next(); a !== null; a = p.next()) cmds.push(a);
+      }
+      expect(cmds.map(strs)).toEqual(expected);
+      const set = cmds[0]!;
+      expect(Buffer.isBuffer(set[2])).toBe(true);
+      expect(set[2]!.equals(Buffer.from('hello'))).toBe(true);
+      expect(set[2]!.subarray(1, 3).toString()).toBe('el');
+      expect(Buffer.concat(set).toString()).toBe('SETkhello');
+    }
+  });
+
   it('is binary safe', () => {
     const val = Buffer.from([0, 13, 10, 255, 36, 42]);
     const msg = Buffer.concat([Buffer.from('*2\r\n$3\r\nGET\r\n$6\r\n'), val, Buffer.from('\r\n')]);

@@ -26,11 +26,22 @@ function readInt(buf: Uint8Array, start: number, end: number): number {
 }
 
 export function scanReply(buf: Uint8Array, pos: number): number {
+  // Flat replies (+OK, errors, integers, bulk strings: most of a proxy's traffic) need no stack.
+  const t0 = buf[pos];
+  if (t0 === 43 || t0 === 45 || t0 === 58 || t0 === 36) {
+    const le = lineEnd(buf, pos + 1);
+    if (le < 0) return -1;
+    if (t0 !== 36) return le + 2;
+    const n = readInt(buf, pos + 1, le);
+    if (n < 0) return le + 2;
+    const end = le + 2 + n + 2;
+    return end > buf.length ? -1 : end;
+  }
   // An explicit stack of pending element counts keeps deep nesting off the JS stack.
   let pending = 1;
-  const stack: number[] = [];
-  while (pending > 0 || stack.length > 0) {
-    if (pending === 0) { pending = stack.pop()!; continue; }
+  let stack: number[] | null = null;
+  while (pending > 0 || (stack !== null && stack.length > 0)) {
+    if (pending === 0) { pending = stack!.pop()!; continue; }
     if (pos >= buf.length) return -1;
     const t = buf[pos]!;
     const le = lineEnd(buf, pos + 1);
@@ -55,7 +66,7 @@ export function scanReply(buf: Uint8Array, pos: number): number {
         if (n <= 0) break;
         if (t === 37) n *= 2;
         else if (t === 124) n = n * 2 + 1; // attribute map, then the value it annotates
-        stack.push(pending);
+        (stack ??= []).push(pending);
         pending = n;
         break;
       }

@@ -115,6 +115,26 @@ export class Writer {
     return out;
   }
 
+  /**
+   * take() without copying when everything queued is still in the writer's
+   * own buffer (else null): a view of that buffer, which is written over by
+   * the next output. A caller whose socket did not take the bytes at once
+   * (writableLength > 0 after the write) calls detach() so the pending write
+   * keeps them.
+   */
+  takeShared(): Buffer | null {
+    if (this.chunks.length > 0 || this.len === 0) return null;
+    const v = this.buf.subarray(0, this.len);
+    this.len = 0;
+    return v;
+  }
+
+  /** Leaves the buffer to whoever holds views of it and starts a new one. */
+  detach(): void {
+    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.len = 0;
+  }
+
   ok(): void { this.ascii('+OK\r\n'); }
 
   simple(s: string): void { this.ascii('+' + s + '\r\n'); }
