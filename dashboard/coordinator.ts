@@ -15,6 +15,7 @@ import type { Store } from '../storage/store.js';
 import { actionKey, groupKey, migrationKey, proxyKey, root, slotKey } from '../storage/paths.js';
 import { DashError } from './errors.js';
 import { ServerClient, parseInfo } from './server-client.js';
+import { splitAddr } from '../proxy/backend.js';
 import { Migrator } from './migrator.js';
 import { HealthMonitor } from './ha.js';
 import type { ReplyValue } from '../common/resp/reply.js';
@@ -466,9 +467,7 @@ export class Coordinator {
   async stats() {
     const proxies = await Promise.all([...this.proxies.values()].map(async (p) => {
       try {
-        const r = await fetch(`http://${p.doc.adminAddr}/api/proxy/stats`, { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(2000) });
-        if (!r.ok) throw new Error(`HTTP ${r.status}`);
-        const s = (await r.json()) as StatsSnapshot;
+        const s = await this.proxyStats(p.doc, 2000);
         let calls = 0;
         let sumUs = 0;
         for (const c of Object.values(s.commands)) {
@@ -500,10 +499,9 @@ export class Coordinator {
     const g = this.group(id);
     const master = this.masterOf(id);
     if (master === null) throw new DashError('DASH_ERR_GROUP_NO_MASTER', `group-${id} has no master server yet`);
-    const i = master.lastIndexOf(':');
     return Promise.all(g.servers.filter((s) => s.role === 'replica').map(async (s) => {
       try {
-        await this.serverCall(s.addr, ['REPLICAOF', master.slice(0, i), master.slice(i + 1)]);
+        await this.replicaOf(s.addr, master);
         return { addr: s.addr, ok: true, error: '' };
       } catch (e) {
         return { addr: s.addr, ok: false, error: (e as Error).message };
@@ -574,8 +572,20 @@ export class Coordinator {
     if (!src.servers.some((s) => s.addr === addr && s.role === 'replica')) throw new DashError('DASH_ERR_NO_SERVER', `${addr} is not a replica of group-${from}`);
     await this.saveGroup({ ...src, servers: src.servers.filter((s) => s.addr !== addr) });
     await this.saveGroup({ ...dst, servers: [...dst.servers, { addr, role: 'replica' }] });
-    const i = master.lastIndexOf(':');
-    await this.serverCall(addr, ['REPLICAOF', master.slice(0, i), master.slice(i + 1)]);
+    await this.replicaOf(addr, master);
+  }
+
+  /** `REPLICAOF master` on a server. */
+  async replicaOf(addr: string, master: string): Promise<void> {
+    const [host, port] = splitAddr(master);
+    await this.serverCall(addr, ['REPLICAOF', host, String(port)]);
+  }
+
+  /** A proxy's counters (its /api/proxy/stats); throws when it does not answer in time. */
+  async proxyStats(p: ProxyModel, timeoutMs: number): Promise<StatsSnapshot> {
+    const r = await fetch(`http://${p.adminAddr}/api/proxy/stats`, { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(timeoutMs) });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    return (await r.json()) as StatsSnapshot;
   }
 
   /** INFO of one server (every section), or an error naming it. */

@@ -111,9 +111,7 @@ export class HealthMonitor {
     const seen = new Set<string>();
     await Promise.all([...this.coord.proxies.values()].map(async (p) => {
       try {
-        const r = await fetch(`http://${p.doc.adminAddr}/api/proxy/stats`, { headers: { authorization: `Bearer ${this.coord.token}` }, signal: AbortSignal.timeout(this.settings.intervalMs) });
-        if (!r.ok) return;
-        const s = (await r.json()) as { backends: Record<string, { lastReplyAgoMs: number }> };
+        const s = await this.coord.proxyStats(p.doc, this.settings.intervalMs);
         for (const [addr, b] of Object.entries(s.backends)) if (b.lastReplyAgoMs >= 0 && b.lastReplyAgoMs < this.settings.downAfterMs) seen.add(addr);
       } catch {
         // A proxy that does not answer gives no evidence either way.
@@ -169,12 +167,11 @@ export class HealthMonitor {
   private async repoint(group: number, master: string): Promise<void> {
     const g = this.coord.groups.get(group)?.doc;
     if (g === undefined) return;
-    const i = master.lastIndexOf(':');
     for (const s of g.servers) {
       if (s.role !== 'replica') continue;
       const h = this.health.get(s.addr);
       if (!h?.up || (h.reportedRole === 'slave' && h.masterAddr === master)) continue;
-      await this.coord.serverCall(s.addr, ['REPLICAOF', master.slice(0, i), master.slice(i + 1)]).catch(() => undefined);
+      await this.coord.replicaOf(s.addr, master).catch(() => undefined);
     }
   }
 

@@ -21,6 +21,7 @@
 import type { Coordinator } from './coordinator.js';
 import type { ActionModel } from './model.js';
 import { ServerClient, parseInfo } from './server-client.js';
+import { splitAddr } from '../proxy/backend.js';
 
 export interface ActionProgress {
   moved: number;
@@ -168,8 +169,7 @@ export class Migrator {
     } finally {
       probe.close();
     }
-    const i = target.lastIndexOf(':');
-    const [host, port] = [target.slice(0, i), target.slice(i + 1)];
+    const [host, port] = splitAddr(target);
     const p = this.progress.get(a.slot)!;
     for (const db of dbs) {
       const c = new ServerClient(source, auth, db, s.timeoutMs + 5000);
@@ -178,8 +178,8 @@ export class Migrator {
         for (;;) {
           if (this.stopped) throw new Error('dashboard stopping');
           const argv = s.method === 'sync'
-            ? ['SLOTSMGRTTAGSLOT', host, port, String(s.timeoutMs), String(a.slot)]
-            : ['SLOTSMGRTTAGSLOT-ASYNC', host, port, String(s.timeoutMs), String(s.maxBulks), String(s.maxBytes), String(a.slot), String(s.numKeys)];
+            ? ['SLOTSMGRTTAGSLOT', host, String(port), String(s.timeoutMs), String(a.slot)]
+            : ['SLOTSMGRTTAGSLOT-ASYNC', host, String(port), String(s.timeoutMs), String(s.maxBulks), String(s.maxBytes), String(a.slot), String(s.numKeys)];
           const r = await this.turn(a.from, () => c.call(argv));
           const [moved, remaining] = r as [number, number];
           p.moved += moved;
